@@ -1,0 +1,96 @@
+import { resolve } from 'node:path'
+import { defaultRetryScheduleMs, parseRetrySchedule } from './events/retry-schedule.js'
+
+/** Everything the server reads from its environment, parsed once at start. */
+export interface Config {
+  /** TCP port to listen on; 0 picks a free one. */
+  port: number
+  host: string
+  /** PGlite data folder, used when `databaseUrl` is not set. */
+  dataDir: string
+  /** `postgres://…` switches storage to a real PostgreSQL. */
+  databaseUrl: string | undefined
+  /** API key given to the sandbox workspace when it is first created. */
+  seedApiKey: string | undefined
+  /** How long a sandbox encoder takes to encode or scan a card. */
+  sandboxActionDelayMs: number
+  /** A pending action attempt older than this ends as `action_attempt_expired`. */
+  actionAttemptTimeoutMs: number
+  /** How often each process looks for due background work. */
+  workerPollMs: number
+  /**
+   * Whether this process runs background work (action attempts, webhook deliveries).
+   * `off` makes an API-only process; another process on the same PostgreSQL does the work.
+   */
+  runWorkers: boolean
+  /** Waits before each retry of a failed webhook delivery; after the last, it fails. */
+  webhookRetryScheduleMs: readonly number[]
+  /** How long a webhook receiver has to answer. */
+  webhookTimeoutMs: number
+  logLevel: string
+}
+
+export class ConfigError extends Error {}
+
+/** A whole number written in plain digits (not `0x50`, `1e3` or ` 80 `), within bounds. */
+const integer = (
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number => {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`)
+  }
+  if (value > max) throw new ConfigError(`${name} must be at most ${max}, got "${raw}"`)
+  return value
+}
+
+const onOff = (env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean => {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (raw === 'on') return true
+  if (raw === 'off') return false
+  throw new ConfigError(`${name} must be "on" or "off", got "${raw}"`)
+}
+
+const retrySchedule = (env: NodeJS.ProcessEnv): readonly number[] => {
+  const raw = env.KEYSMITH_WEBHOOK_RETRY_SCHEDULE_MS
+  if (raw === undefined || raw === '') return defaultRetryScheduleMs
+  try {
+    return parseRetrySchedule(raw)
+  } catch (error) {
+    throw new ConfigError(`KEYSMITH_WEBHOOK_RETRY_SCHEDULE_MS: ${(error as Error).message}`)
+  }
+}
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
+  const databaseUrl = env.DATABASE_URL || undefined
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://')
+  }
+  const seedApiKey = env.KEYSMITH_SEED_API_KEY || undefined
+  if (seedApiKey !== undefined && !/^seam_(?!at|cst|pk)[A-Za-z0-9_-]{8,}$/.test(seedApiKey)) {
+    throw new ConfigError(
+      'KEYSMITH_SEED_API_KEY must look like a Seam API key: "seam_" followed by at least 8 letters, digits, "_" or "-" (and not seam_at…, seam_cst…, seam_pk…)',
+    )
+  }
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65_535),
+    host: env.HOST || '127.0.0.1',
+    dataDir: resolve(env.KEYSMITH_DATA_DIR || '.keysmith'),
+    databaseUrl,
+    seedApiKey,
+    sandboxActionDelayMs: integer(env, 'KEYSMITH_SANDBOX_ACTION_DELAY_MS', 500),
+    actionAttemptTimeoutMs: integer(env, 'KEYSMITH_ACTION_ATTEMPT_TIMEOUT_MS', 60_000, 1),
+    workerPollMs: integer(env, 'KEYSMITH_WORKER_POLL_MS', 250, 1),
+    runWorkers: onOff(env, 'KEYSMITH_WORKERS', true),
+    webhookRetryScheduleMs: retrySchedule(env),
+    webhookTimeoutMs: integer(env, 'KEYSMITH_WEBHOOK_TIMEOUT_MS', 10_000, 1),
+    logLevel: env.LOG_LEVEL || 'info',
+  }
+}

@@ -1,0 +1,167 @@
+import { openapi } from '@seamapi/types/connect'
+
+/**
+ * The pinned Seam OpenAPI document (from `@seamapi/types`) is the contract: request
+ * validation, GET query decoding, event descriptions and the tests' response checks
+ * are all read from it. This module is the only place that knows its layout.
+ */
+
+export type JsonSchema = { [key: string]: unknown }
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete'
+
+interface Operation {
+  requestBody?: { content?: { 'application/json'?: { schema?: JsonSchema } } }
+  parameters?: { in: string; name: string; required?: boolean; schema: JsonSchema }[]
+}
+
+type PathItem = Partial<Record<HttpMethod, Operation>>
+
+interface Document {
+  paths: Record<string, PathItem>
+  components: { schemas: Record<string, JsonSchema> }
+}
+
+const document = openapi as unknown as Document
+
+const httpMethods: readonly HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete']
+
+/** The HTTP methods the document allows for a path (Seam routes take POST and often GET). */
+export const operationMethods = (path: string): HttpMethod[] => {
+  const item = document.paths[path]
+  if (!item) throw new Error(`${path} is not in the OpenAPI document`)
+  return httpMethods.filter((method) => item[method] !== undefined)
+}
+
+/**
+ * The request's parameters as one object schema. Every method of a Seam route takes
+ * the same parameters: the JSON body of POST/PATCH/DELETE is the reference, and GET's
+ * query parameters are used only when no method has a body.
+ */
+export const requestSchema = (path: string): JsonSchema => {
+  const item = document.paths[path]
+  if (!item) throw new Error(`${path} is not in the OpenAPI document`)
+  for (const method of httpMethods) {
+    const schema = item[method]?.requestBody?.content?.['application/json']?.schema
+    if (schema) return schema
+  }
+  const parameters = (item.get?.parameters ?? []).filter((p) => p.in === 'query')
+  return {
+    type: 'object',
+    properties: Object.fromEntries(parameters.map((p) => [p.name, p.schema])),
+    required: parameters.filter((p) => p.required).map((p) => p.name),
+  }
+}
+
+export const componentSchema = (name: string): JsonSchema => {
+  const schema = document.components.schemas[name]
+  if (!schema) throw new Error(`${name} is not a component schema of the OpenAPI document`)
+  return schema
+}
+
+const isObject = (value: unknown): value is JsonSchema =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+const numericFormats = new Set(['float', 'double', 'int32', 'int64'])
+
+/**
+ * Converts an OpenAPI 3.0 schema to the JSON Schema Ajv validates: `nullable`, boolean
+ * `exclusiveMinimum`, numeric formats and `$ref`s to components are rewritten; vendor
+ * keys, descriptions and discriminators are dropped. Requests read `oneOf` as `anyOf`,
+ * as Seam does: its alternatives (e.g. "by user" or "by system") overlap.
+ */
+export const toJsonSchema = (schema: JsonSchema, options: { request: boolean }): JsonSchema => {
+  const convert = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(convert)
+    if (!isObject(node)) return node
+    if (typeof node.$ref === 'string') {
+      const name = node.$ref.replace('#/components/schemas/', '')
+      return convert(componentSchema(name))
+    }
+    const out: JsonSchema = {}
+    for (const [key, value] of Object.entries(node)) {
+      if (key.startsWith('x-')) continue
+      if (
+        ['description', 'discriminator', 'deprecated', 'example', 'title', 'nullable'].includes(key)
+      )
+        continue
+      if (key === 'format' && typeof value === 'string' && numericFormats.has(value)) continue
+      if (key === 'properties' && isObject(value)) {
+        out.properties = Object.fromEntries(
+          Object.entries(value).map(([name, property]) => [name, convert(property)]),
+        )
+        continue
+      }
+      out[key === 'oneOf' && options.request ? 'anyOf' : key] = convert(value)
+    }
+    for (const bound of ['Minimum', 'Maximum'] as const) {
+      const exclusive = out[`exclusive${bound}`]
+      if (typeof exclusive === 'boolean') {
+        const limit = bound.toLowerCase()
+        if (exclusive) out[`exclusive${bound}`] = out[limit]
+        else delete out[`exclusive${bound}`]
+        if (exclusive) delete out[limit]
+      }
+    }
+    if (node.nullable === true) {
+      if (typeof out.type === 'string' && Object.keys(out).every((k) => k !== 'enum')) {
+        out.type = [out.type, 'null']
+        return out
+      }
+      return Object.keys(out).length === 0 ? {} : { anyOf: [{ type: 'null' }, out] }
+    }
+    return out
+  }
+  return convert(schema) as JsonSchema
+}
+
+/**
+ * Every schema each property has across a request schema's `allOf`/`oneOf`/`anyOf`
+ * alternatives (one alternative may allow values another does not).
+ */
+export const propertyAlternatives = (schema: JsonSchema): Map<string, JsonSchema[]> => {
+  const found = new Map<string, JsonSchema[]>()
+  const visit = (node: unknown): void => {
+    if (!isObject(node)) return
+    if (isObject(node.properties)) {
+      for (const [name, property] of Object.entries(node.properties)) {
+        if (!isObject(property)) continue
+        const list = found.get(name) ?? []
+        if (!list.some((known) => JSON.stringify(known) === JSON.stringify(property))) {
+          list.push(property)
+        }
+        found.set(name, list)
+      }
+    }
+    for (const key of ['allOf', 'oneOf', 'anyOf']) {
+      const alternatives = node[key]
+      if (Array.isArray(alternatives)) alternatives.forEach(visit)
+    }
+  }
+  visit(schema)
+  return found
+}
+
+/** Every property a request schema can take, with the first schema that declares it. */
+export const propertySchemas = (schema: JsonSchema): Map<string, JsonSchema> =>
+  new Map(
+    [...propertyAlternatives(schema)].flatMap(([name, [first]]) => (first ? [[name, first]] : [])),
+  )
+
+const stripLinks = (text: string): string => text.replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+
+const eventDescriptions = new Map<string, string>()
+for (const variant of (componentSchema('event').oneOf ?? []) as JsonSchema[]) {
+  const properties = variant.properties as Record<string, { enum?: string[] }> | undefined
+  const type = properties?.event_type?.enum?.[0]
+  if (type && typeof variant.description === 'string') {
+    eventDescriptions.set(type, stripLinks(variant.description))
+  }
+}
+
+/** Every event type the document defines. */
+export const eventTypes: ReadonlySet<string> = new Set(eventDescriptions.keys())
+
+/** The document's one-line description of an event type, without markdown links. */
+export const eventDescription = (eventType: string): string =>
+  eventDescriptions.get(eventType) ?? eventType

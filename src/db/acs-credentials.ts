@@ -1,0 +1,209 @@
+import type { Insertable, Updateable } from 'kysely'
+import { isUuid, type Page, type PageRequest, paginate } from './pagination.js'
+import type { AcsCredentialRow, AcsCredentialsTable, Executor } from './schema.js'
+import { escapeLike } from './search.js'
+
+export const insertAcsCredential = async (
+  db: Executor,
+  row: Insertable<AcsCredentialsTable>,
+  entranceIds: readonly string[],
+): Promise<AcsCredentialRow> => {
+  const credential = await db
+    .insertInto('acs_credentials')
+    .values(row)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  if (entranceIds.length > 0) {
+    await db
+      .insertInto('acs_credential_entrances')
+      .values(
+        entranceIds.map((acs_entrance_id) => ({
+          acs_credential_id: credential.acs_credential_id,
+          acs_entrance_id,
+        })),
+      )
+      .execute()
+  }
+  return credential
+}
+
+export const findAcsCredential = async (
+  db: Executor,
+  workspaceId: string,
+  acsCredentialId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<AcsCredentialRow | undefined> => {
+  if (!isUuid(acsCredentialId)) return undefined
+  let query = db
+    .selectFrom('acs_credentials')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('acs_credential_id', '=', acsCredentialId)
+  if (options.forUpdate) query = query.forUpdate()
+  return query.executeTakeFirst()
+}
+
+export interface AcsCredentialFilters {
+  acs_user_id?: string | undefined
+  acs_system_id?: string | undefined
+  user_identity_id?: string | undefined
+  is_multi_phone_sync_credential?: boolean | undefined
+  created_before?: Date | undefined
+  search?: string | undefined
+}
+
+export const listAcsCredentials = async (
+  db: Executor,
+  workspaceId: string,
+  filters: AcsCredentialFilters,
+  page: PageRequest,
+): Promise<Page<AcsCredentialRow>> => {
+  let query = db
+    .selectFrom('acs_credentials')
+    .selectAll('acs_credentials')
+    .where('acs_credentials.workspace_id', '=', workspaceId)
+  if (filters.acs_user_id !== undefined) {
+    query = query.where('acs_credentials.acs_user_id', '=', filters.acs_user_id)
+  }
+  if (filters.acs_system_id !== undefined) {
+    query = query.where('acs_credentials.acs_system_id', '=', filters.acs_system_id)
+  }
+  if (filters.user_identity_id !== undefined) {
+    const userIdentityId = filters.user_identity_id
+    query = query.where('acs_credentials.acs_user_id', 'in', (eb) =>
+      eb
+        .selectFrom('acs_users')
+        .select('acs_users.acs_user_id')
+        .where('acs_users.user_identity_id', '=', userIdentityId),
+    )
+  }
+  if (filters.is_multi_phone_sync_credential !== undefined) {
+    query = query.where(
+      'acs_credentials.is_multi_phone_sync_credential',
+      '=',
+      filters.is_multi_phone_sync_credential,
+    )
+  }
+  if (filters.created_before !== undefined) {
+    query = query.where('acs_credentials.created_at', '<', filters.created_before)
+  }
+  if (filters.search !== undefined) {
+    const pattern = `%${escapeLike(filters.search)}%`
+    query = query.where((eb) =>
+      eb.or([
+        eb('acs_credentials.card_number', 'ilike', pattern),
+        eb('acs_credentials.code', 'ilike', pattern),
+        eb('acs_credentials.acs_user_id', 'in', (sub) =>
+          sub
+            .selectFrom('acs_users')
+            .select('acs_users.acs_user_id')
+            .where('acs_users.full_name', 'ilike', pattern),
+        ),
+      ]),
+    )
+  }
+  return paginate(query, 'acs_credentials', 'acs_credential_id', page)
+}
+
+/** Credentials that open an entrance, oldest first. */
+export const listAcsCredentialsForEntrance = async (
+  db: Executor,
+  workspaceId: string,
+  acsEntranceId: string,
+): Promise<AcsCredentialRow[]> =>
+  db
+    .selectFrom('acs_credentials')
+    .innerJoin(
+      'acs_credential_entrances',
+      'acs_credential_entrances.acs_credential_id',
+      'acs_credentials.acs_credential_id',
+    )
+    .selectAll('acs_credentials')
+    .where('acs_credentials.workspace_id', '=', workspaceId)
+    .where('acs_credential_entrances.acs_entrance_id', '=', acsEntranceId)
+    .orderBy('acs_credentials.created_at')
+    .orderBy('acs_credentials.acs_credential_id')
+    .execute()
+
+export const listAcsCredentialsOfUser = async (
+  db: Executor,
+  acsUserId: string,
+): Promise<AcsCredentialRow[]> =>
+  db
+    .selectFrom('acs_credentials')
+    .selectAll()
+    .where('acs_user_id', '=', acsUserId)
+    .orderBy('created_at')
+    .execute()
+
+export const updateAcsCredential = async (
+  db: Executor,
+  acsCredentialId: string,
+  changes: Updateable<AcsCredentialsTable>,
+): Promise<AcsCredentialRow> =>
+  db
+    .updateTable('acs_credentials')
+    .set(changes)
+    .where('acs_credential_id', '=', acsCredentialId)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+
+export const deleteAcsCredentials = async (
+  db: Executor,
+  acsCredentialIds: readonly string[],
+): Promise<void> => {
+  if (acsCredentialIds.length === 0) return
+  await db
+    .deleteFrom('acs_credentials')
+    .where('acs_credential_id', 'in', [...acsCredentialIds])
+    .execute()
+}
+
+/** The most recently issued card credential of an access system, if any. */
+export const findLatestIssuedCardCredential = async (
+  db: Executor,
+  acsSystemId: string,
+): Promise<AcsCredentialRow | undefined> =>
+  db
+    .selectFrom('acs_credentials')
+    .selectAll()
+    .where('acs_system_id', '=', acsSystemId)
+    .where('access_method', '=', 'card')
+    .where('is_issued', '=', true)
+    .orderBy('issued_at', 'desc')
+    .executeTakeFirst()
+
+/** Replaces the entrances a credential opens. */
+export const setCredentialEntrances = async (
+  db: Executor,
+  acsCredentialId: string,
+  entranceIds: readonly string[],
+): Promise<void> => {
+  await db
+    .deleteFrom('acs_credential_entrances')
+    .where('acs_credential_id', '=', acsCredentialId)
+    .execute()
+  if (entranceIds.length === 0) return
+  await db
+    .insertInto('acs_credential_entrances')
+    .values(
+      entranceIds.map((acs_entrance_id) => ({
+        acs_credential_id: acsCredentialId,
+        acs_entrance_id,
+      })),
+    )
+    .execute()
+}
+
+export const findAcsCredentialsByIds = async (
+  db: Executor,
+  ids: readonly string[],
+): Promise<Map<string, AcsCredentialRow>> => {
+  if (ids.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('acs_credentials')
+    .selectAll()
+    .where('acs_credential_id', 'in', [...new Set(ids)])
+    .execute()
+  return new Map(rows.map((row) => [row.acs_credential_id, row]))
+}

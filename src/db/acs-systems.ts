@@ -1,0 +1,211 @@
+import type { Insertable } from 'kysely'
+import { isUuid, type Page, type PageRequest, paginate } from './pagination.js'
+import type {
+  AcsEntranceRow,
+  AcsEntrancesTable,
+  AcsSystemRow,
+  AcsSystemsTable,
+  ConnectedAccountsTable,
+  Executor,
+} from './schema.js'
+import { containsText } from './search.js'
+
+export const insertConnectedAccount = async (
+  db: Executor,
+  row: Insertable<ConnectedAccountsTable>,
+): Promise<void> => {
+  await db.insertInto('connected_accounts').values(row).execute()
+}
+
+export const insertAcsSystem = async (
+  db: Executor,
+  row: Insertable<AcsSystemsTable>,
+): Promise<void> => {
+  await db.insertInto('acs_systems').values(row).execute()
+}
+
+export const insertAcsEntrances = async (
+  db: Executor,
+  rows: Insertable<AcsEntrancesTable>[],
+): Promise<void> => {
+  if (rows.length > 0) await db.insertInto('acs_entrances').values(rows).execute()
+}
+
+export const findAcsSystem = async (
+  db: Executor,
+  workspaceId: string,
+  acsSystemId: string,
+): Promise<AcsSystemRow | undefined> => {
+  if (!isUuid(acsSystemId)) return undefined
+  return db
+    .selectFrom('acs_systems')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('acs_system_id', '=', acsSystemId)
+    .executeTakeFirst()
+}
+
+export interface AcsSystemFilters {
+  connected_account_id?: string | undefined
+  search?: string | undefined
+}
+
+export const listAcsSystems = async (
+  db: Executor,
+  workspaceId: string,
+  filters: AcsSystemFilters,
+): Promise<AcsSystemRow[]> => {
+  let query = db.selectFrom('acs_systems').selectAll().where('workspace_id', '=', workspaceId)
+  if (filters.connected_account_id !== undefined) {
+    query = query.where('connected_account_id', '=', filters.connected_account_id)
+  }
+  if (filters.search !== undefined) {
+    query = query.where(containsText(['name'], filters.search))
+  }
+  return query.orderBy('created_at').orderBy('acs_system_id').execute()
+}
+
+/** Takes the next number from the access system's own id counter. */
+export const allocateExternalNumber = async (
+  db: Executor,
+  acsSystemId: string,
+): Promise<number> => {
+  const row = await db
+    .updateTable('acs_systems')
+    .set((eb) => ({ last_external_number: eb('last_external_number', '+', 1) }))
+    .where('acs_system_id', '=', acsSystemId)
+    .returning('last_external_number')
+    .executeTakeFirstOrThrow()
+  return row.last_external_number
+}
+
+export const findAcsEntrance = async (
+  db: Executor,
+  workspaceId: string,
+  acsEntranceId: string,
+): Promise<AcsEntranceRow | undefined> => {
+  if (!isUuid(acsEntranceId)) return undefined
+  return db
+    .selectFrom('acs_entrances')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('acs_entrance_id', '=', acsEntranceId)
+    .executeTakeFirst()
+}
+
+/** The workspace's entrances among `ids`; unknown ids are simply absent from the result. */
+export const findAcsEntrances = async (
+  db: Executor,
+  workspaceId: string,
+  ids: readonly string[],
+): Promise<AcsEntranceRow[]> => {
+  const valid = ids.filter(isUuid)
+  if (valid.length === 0) return []
+  return db
+    .selectFrom('acs_entrances')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('acs_entrance_id', 'in', valid)
+    .orderBy('created_at')
+    .orderBy('acs_entrance_id')
+    .execute()
+}
+
+export interface AcsEntranceFilters {
+  acs_system_id?: string | undefined
+  acs_credential_id?: string | undefined
+  acs_entrance_ids?: string[] | undefined
+  connected_account_id?: string | undefined
+  search?: string | undefined
+  space_id?: string | undefined
+}
+
+export const listAcsEntrances = async (
+  db: Executor,
+  workspaceId: string,
+  filters: AcsEntranceFilters,
+  page: PageRequest,
+): Promise<Page<AcsEntranceRow>> => {
+  let query = db
+    .selectFrom('acs_entrances')
+    .selectAll('acs_entrances')
+    .where('acs_entrances.workspace_id', '=', workspaceId)
+  if (filters.acs_system_id !== undefined) {
+    query = query.where('acs_entrances.acs_system_id', '=', filters.acs_system_id)
+  }
+  if (filters.acs_entrance_ids !== undefined) {
+    const ids = filters.acs_entrance_ids.filter(isUuid)
+    if (ids.length === 0) return { items: [], nextPageCursor: null }
+    query = query.where('acs_entrances.acs_entrance_id', 'in', ids)
+  }
+  if (filters.acs_credential_id !== undefined) {
+    const credentialId = filters.acs_credential_id
+    query = query.where('acs_entrances.acs_entrance_id', 'in', (eb) =>
+      eb
+        .selectFrom('acs_credential_entrances')
+        .select('acs_credential_entrances.acs_entrance_id')
+        .where('acs_credential_entrances.acs_credential_id', '=', credentialId),
+    )
+  }
+  if (filters.connected_account_id !== undefined) {
+    const connectedAccountId = filters.connected_account_id
+    query = query.where('acs_entrances.acs_system_id', 'in', (eb) =>
+      eb
+        .selectFrom('acs_systems')
+        .select('acs_systems.acs_system_id')
+        .where('acs_systems.connected_account_id', '=', connectedAccountId),
+    )
+  }
+  if (filters.search !== undefined) {
+    query = query.where(containsText(['acs_entrances.display_name'], filters.search))
+  }
+  if (filters.space_id !== undefined) {
+    const spaceId = filters.space_id
+    query = query.where('acs_entrances.acs_entrance_id', 'in', (eb) =>
+      eb
+        .selectFrom('space_entrances')
+        .select('space_entrances.acs_entrance_id')
+        .where('space_entrances.space_id', '=', spaceId),
+    )
+  }
+  return paginate(query, 'acs_entrances', 'acs_entrance_id', page)
+}
+
+/** Entrances each credential opens, keyed by credential id. */
+export const entrancesByCredential = async (
+  db: Executor,
+  credentialIds: readonly string[],
+): Promise<Map<string, AcsEntranceRow[]>> => {
+  const result = new Map<string, AcsEntranceRow[]>(credentialIds.map((id) => [id, []]))
+  if (credentialIds.length === 0) return result
+  const rows = await db
+    .selectFrom('acs_credential_entrances')
+    .innerJoin(
+      'acs_entrances',
+      'acs_entrances.acs_entrance_id',
+      'acs_credential_entrances.acs_entrance_id',
+    )
+    .selectAll('acs_entrances')
+    .select('acs_credential_entrances.acs_credential_id')
+    .where('acs_credential_entrances.acs_credential_id', 'in', [...credentialIds])
+    .orderBy('acs_entrances.created_at')
+    .orderBy('acs_entrances.acs_entrance_id')
+    .execute()
+  for (const { acs_credential_id, ...entrance } of rows) {
+    result.get(acs_credential_id)?.push(entrance)
+  }
+  return result
+}
+
+export const findAcsSystemsByIds = async (
+  db: Executor,
+  ids: readonly string[],
+): Promise<Map<string, AcsSystemRow>> => {
+  if (ids.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('acs_systems')
+    .selectAll()
+    .where('acs_system_id', 'in', [...new Set(ids)])
+    .execute()
+  return new Map(rows.map((row) => [row.acs_system_id, row]))
+}

@@ -1,0 +1,152 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
+import { type Migration, Migrator } from 'kysely/migration'
+import pg from 'pg'
+import * as core from './migrations/0001_core.js'
+import * as accessGrants from './migrations/0003_access_grants.js'
+import * as webhooks from './migrations/0004_webhooks.js'
+import type { DB } from './schema.js'
+
+/** Every migration, in order. Both databases run the same ones. */
+const migrations: Record<string, Migration> = {
+  '0001_core': core,
+  '0003_access_grants': accessGrants,
+  '0004_webhooks': webhooks,
+}
+
+export interface Database {
+  db: Kysely<DB>
+  kind: 'pglite' | 'postgres'
+  /** Where the data lives, for humans: a folder or a URL without its password. */
+  location: string
+  /** Calls `onNotify` whenever a committed transaction runs NOTIFY on `channel`. */
+  listen(channel: string, onNotify: () => void): Promise<void>
+  close(): Promise<void>
+}
+
+export class DatabaseError extends Error {}
+
+/**
+ * PGlite keeps its data in one folder that only one process may open at a time;
+ * a lock file next to it turns a second `npm start` into a clear error instead of
+ * a corrupted database.
+ */
+const lockDataDir = (dataDir: string): (() => void) => {
+  mkdirSync(dataDir, { recursive: true })
+  const lockFile = join(dataDir, 'keysmith.lock')
+  try {
+    writeFileSync(lockFile, String(process.pid), { flag: 'wx' })
+  } catch {
+    const holder = Number(readFileSync(lockFile, 'utf8'))
+    if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+      throw new DatabaseError(
+        `Another Keysmith process (pid ${holder}) is using ${dataDir}. The embedded database serves one process; set DATABASE_URL to run several.`,
+      )
+    }
+    writeFileSync(lockFile, String(process.pid))
+  }
+  return () => rmSync(lockFile, { force: true })
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+const redact = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'postgres'
+  }
+}
+
+export interface DatabaseOptions {
+  databaseUrl: string | undefined
+  dataDir: string
+}
+
+/** Opens PostgreSQL when a URL is given, else the embedded PGlite folder, and migrates it. */
+export const openDatabase = async (options: DatabaseOptions): Promise<Database> => {
+  const database = options.databaseUrl
+    ? openPostgres(options.databaseUrl)
+    : await openPglite(options.dataDir)
+  try {
+    await migrate(database.db)
+  } catch (error) {
+    await database.close()
+    throw error
+  }
+  return database
+}
+
+const openPostgres = (databaseUrl: string): Database => {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 })
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {})
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  const listeners: pg.Client[] = []
+  return {
+    db,
+    kind: 'postgres',
+    location: redact(databaseUrl),
+    // LISTEN needs a connection of its own. Notifications only speed things up
+    // (workers also poll), so a lost listener is not fatal.
+    listen: async (channel, onNotify) => {
+      const client = new pg.Client({ connectionString: databaseUrl })
+      client.on('error', () => {})
+      client.on('notification', (message) => {
+        if (message.channel === channel) onNotify()
+      })
+      await client.connect()
+      await client.query(`listen ${pg.escapeIdentifier(channel)}`)
+      listeners.push(client)
+    },
+    close: async () => {
+      await Promise.all(listeners.map((client) => client.end().catch(() => {})))
+      await db.destroy()
+    },
+  }
+}
+
+const openPglite = async (dataDir: string): Promise<Database> => {
+  const unlock = lockDataDir(dataDir)
+  try {
+    const pglite = await PGlite.create(join(dataDir, 'pgdata'))
+    const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
+    return {
+      db,
+      kind: 'pglite',
+      location: dataDir,
+      listen: async (channel, onNotify) => {
+        await pglite.listen(channel, () => onNotify())
+      },
+      close: async () => {
+        await db.destroy()
+        unlock()
+      },
+    }
+  } catch (error) {
+    unlock()
+    throw error
+  }
+}
+
+const migrate = async (db: Kysely<DB>): Promise<void> => {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')
+    throw new DatabaseError(
+      `Migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`,
+    )
+  }
+}

@@ -1,0 +1,370 @@
+import type { ColumnType, Kysely, Selectable } from 'kysely'
+
+/** A jsonb column: read as the parsed value, written as JSON text (see `json()`). */
+export type Json<T> = ColumnType<T, string, string>
+
+/** Serialises a value for a jsonb column, identically on PGlite and node-postgres. */
+export const json = <T>(value: T): string => JSON.stringify(value)
+
+export interface WorkspacesTable {
+  workspace_id: string
+  name: string
+  company_name: string
+  is_sandbox: boolean
+  created_at: Date
+}
+
+export interface ApiKeysTable {
+  api_key_id: string
+  workspace_id: string
+  name: string
+  /** sha256 of the whole token; the token itself is never stored. */
+  token_hash: string
+  created_at: Date
+}
+
+export interface ConnectedAccountsTable {
+  connected_account_id: string
+  workspace_id: string
+  account_type: string
+  account_type_display_name: string
+  display_name: string
+  created_at: Date
+}
+
+export interface AcsSystemsTable {
+  acs_system_id: string
+  workspace_id: string
+  connected_account_id: string
+  name: string
+  external_type: string
+  external_type_display_name: string
+  time_zone: string | null
+  visionline_metadata: Json<Record<string, string> | null>
+  /** Counter for the access system's own small numeric ids (Visionline card and credential ids). */
+  last_external_number: ColumnType<number, number | undefined, number>
+  created_at: Date
+}
+
+export interface AcsEntrancesTable {
+  acs_entrance_id: string
+  workspace_id: string
+  connected_account_id: string
+  acs_system_id: string
+  display_name: string
+  /** Provider door kind, e.g. Visionline's `guest` or `common`. */
+  door_category: string | null
+  /** Provider metadata keyed as on the API resource, e.g. `{ visionline_metadata: {...} }`. */
+  provider_metadata: Json<Record<string, unknown>>
+  can_unlock_with_card: boolean
+  can_unlock_with_code: boolean
+  can_unlock_with_mobile_key: boolean
+  created_at: Date
+}
+
+export interface AcsUsersTable {
+  acs_user_id: string
+  workspace_id: string
+  connected_account_id: string
+  acs_system_id: string
+  full_name: string | null
+  email_address: string | null
+  phone_number: string | null
+  access_starts_at: Date | null
+  access_ends_at: Date | null
+  is_suspended: ColumnType<boolean, boolean | undefined, boolean>
+  user_identity_id: string | null
+  created_at: Date
+  updated_at: Date
+}
+
+/** Visionline details of a credential, as requested and as assigned by the system. */
+export interface VisionlineCredentialData {
+  card_format: 'TLCode' | 'rfid48'
+  card_function_type: 'guest' | 'staff'
+  credential_id: string
+  card_id?: string
+  override?: boolean
+  auto_join?: boolean
+  joiner_acs_credential_ids?: string[]
+  /** How many cards this credential has been encoded onto. */
+  issued_card_count: number
+}
+
+export interface AcsCredentialsTable {
+  acs_credential_id: string
+  workspace_id: string
+  connected_account_id: string
+  acs_system_id: string
+  acs_user_id: string | null
+  access_method: string
+  code: string | null
+  starts_at: Date | null
+  ends_at: Date | null
+  is_multi_phone_sync_credential: boolean
+  visionline: Json<VisionlineCredentialData | null>
+  card_number: string | null
+  is_issued: ColumnType<boolean, boolean | undefined, boolean>
+  issued_at: Date | null
+  /** Set when an issued card no longer matches the credential and must be encoded again. */
+  reissue_required_at: Date | null
+  created_at: Date
+  updated_at: Date
+}
+
+export interface AcsCredentialEntrancesTable {
+  acs_credential_id: string
+  acs_entrance_id: string
+}
+
+/** What the sandbox wrote onto a physical card (see providers/). */
+export interface CardContents {
+  acs_credential_id: string
+  card_holder: string
+  card_function_type: 'guest' | 'staff'
+  visionline_card_id: string
+  visionline_credential_id: string
+  starts_at: string | null
+  ends_at: string | null
+  guest_acs_entrance_ids: string[]
+  common_acs_entrance_ids: string[]
+  number_of_issued_cards: number
+  written_at: string
+}
+
+export interface AcsCardsTable {
+  acs_card_id: string
+  workspace_id: string
+  acs_system_id: string
+  card_number: string
+  card_format: 'TLCode' | 'rfid48'
+  /** The credential written on the card (a copy of `contents.acs_credential_id`, indexed). */
+  acs_credential_id: string | null
+  /** Null for a blank card. */
+  contents: Json<CardContents | null>
+  created_at: Date
+  updated_at: Date
+}
+
+export interface AcsEncodersTable {
+  acs_encoder_id: string
+  workspace_id: string
+  connected_account_id: string
+  acs_system_id: string
+  display_name: string
+  /** The card lying on the encoder, if any. */
+  acs_card_id: string | null
+  /** Sandbox simulation for the next encoding on this encoder. */
+  next_encode: Json<Record<string, unknown> | null>
+  /** Sandbox simulation for the next scan on this encoder. */
+  next_scan: Json<Record<string, unknown> | null>
+  created_at: Date
+}
+
+export type ActionAttemptStatus = 'pending' | 'success' | 'error'
+
+export interface ActionAttemptsTable {
+  action_attempt_id: string
+  workspace_id: string
+  action_type: string
+  status: ActionAttemptStatus
+  input: Json<Record<string, unknown>>
+  result: Json<unknown>
+  error: Json<{ type: string; message: string } | null>
+  /** Earliest time a worker may run it. */
+  run_after: Date
+  /** A still-pending attempt past this time ends as `action_attempt_expired`. */
+  expires_at: Date
+  created_at: Date
+  updated_at: Date
+  completed_at: Date | null
+}
+
+export interface EventsTable {
+  event_id: string
+  /** Insertion order: events of one transaction share created_at. */
+  seq: ColumnType<string | number | bigint, never, never>
+  workspace_id: string
+  event_type: string
+  /** The whole event object as the API returns it. */
+  payload: Json<Record<string, unknown>>
+  occurred_at: Date
+  created_at: Date
+}
+
+export interface UserIdentitiesTable {
+  user_identity_id: string
+  workspace_id: string
+  user_identity_key: string | null
+  full_name: string | null
+  email_address: string | null
+  phone_number: string | null
+  created_at: Date
+  updated_at: Date
+}
+
+export interface SpacesTable {
+  space_id: string
+  workspace_id: string
+  name: string
+  space_key: string | null
+  customer_data: Json<Record<string, string | null> | null>
+  created_at: Date
+  updated_at: Date
+}
+
+export interface SpaceEntrancesTable {
+  space_id: string
+  acs_entrance_id: string
+}
+
+export type AccessMode = 'code' | 'card' | 'mobile_key' | 'cloud_key'
+
+/** One entry of an Access Grant's `requested_access_methods`, as stored. */
+export interface RequestedAccessMethod {
+  mode: AccessMode
+  code?: string
+  display_name: string
+  created_at: string
+  created_access_method_ids: string[]
+}
+
+/** A warning of an Access Grant, stored in API shape. */
+export interface GrantWarning {
+  warning_code: 'underprovisioned_access'
+  message: string
+  created_at: string
+}
+
+/** An error of an Access Grant, stored in API shape. */
+export interface GrantError {
+  error_code: 'cannot_create_requested_access_methods'
+  message: string
+  created_at: string
+}
+
+export interface AccessGrantsTable {
+  access_grant_id: string
+  workspace_id: string
+  user_identity_id: string
+  access_grant_key: string | null
+  reservation_key: string | null
+  name: string | null
+  starts_at: Date
+  ends_at: Date | null
+  requested_access_methods: Json<RequestedAccessMethod[]>
+  warnings: Json<GrantWarning[]>
+  errors: Json<GrantError[]>
+  created_at: Date
+  updated_at: Date
+}
+
+export interface AccessGrantEntrancesTable {
+  access_grant_id: string
+  acs_entrance_id: string
+}
+
+export interface AccessGrantSpacesTable {
+  access_grant_id: string
+  space_id: string
+}
+
+export interface AccessMethodsTable {
+  access_method_id: string
+  workspace_id: string
+  access_grant_id: string
+  /** The access system the method lives in; its credential is there. */
+  acs_system_id: string
+  acs_credential_id: string | null
+  mode: AccessMode
+  display_name: string
+  is_issued: boolean
+  issued_at: Date | null
+  /** Set while a card must be encoded (first time or again after a change). */
+  encoding_required_since: Date | null
+  created_at: Date
+  updated_at: Date
+}
+
+export interface WebhooksTable {
+  webhook_id: string
+  workspace_id: string
+  url: string
+  /** Event types to deliver; ['*'] for all. */
+  event_types: Json<string[]>
+  /** `whsec_…`: deliveries are signed with it, so it is kept (not hashed). */
+  secret: string
+  created_at: Date
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed'
+
+export interface WebhookDeliveriesTable {
+  /** Sent as `webhook-id`: the same for every try of one delivery. */
+  delivery_id: string
+  webhook_id: string
+  event_id: string
+  status: DeliveryStatus
+  attempt_count: ColumnType<number, number | undefined, number>
+  next_attempt_at: Date
+  /** While set and in the future, one process is sending it. */
+  lease_until: Date | null
+  lease_token: string | null
+  created_at: Date
+  finished_at: Date | null
+}
+
+export interface WebhookDeliveryAttemptsTable {
+  delivery_id: string
+  attempt_number: number
+  attempted_at: Date
+  duration_ms: number
+  /** The receiver's HTTP status, or null when no answer came. */
+  status_code: number | null
+  error: string | null
+}
+
+export interface DB {
+  workspaces: WorkspacesTable
+  api_keys: ApiKeysTable
+  connected_accounts: ConnectedAccountsTable
+  acs_systems: AcsSystemsTable
+  acs_entrances: AcsEntrancesTable
+  acs_users: AcsUsersTable
+  acs_credentials: AcsCredentialsTable
+  acs_credential_entrances: AcsCredentialEntrancesTable
+  acs_cards: AcsCardsTable
+  acs_encoders: AcsEncodersTable
+  action_attempts: ActionAttemptsTable
+  events: EventsTable
+  user_identities: UserIdentitiesTable
+  spaces: SpacesTable
+  space_entrances: SpaceEntrancesTable
+  access_grants: AccessGrantsTable
+  access_grant_entrances: AccessGrantEntrancesTable
+  access_grant_spaces: AccessGrantSpacesTable
+  access_methods: AccessMethodsTable
+  webhooks: WebhooksTable
+  webhook_deliveries: WebhookDeliveriesTable
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable
+}
+
+/** A connection or an open transaction: repositories accept either. */
+export type Executor = Kysely<DB>
+
+export type WorkspaceRow = Selectable<WorkspacesTable>
+export type AcsSystemRow = Selectable<AcsSystemsTable>
+export type AcsEntranceRow = Selectable<AcsEntrancesTable>
+export type AcsUserRow = Selectable<AcsUsersTable>
+export type AcsCredentialRow = Selectable<AcsCredentialsTable>
+export type AcsCardRow = Selectable<AcsCardsTable>
+export type AcsEncoderRow = Selectable<AcsEncodersTable>
+export type ActionAttemptRow = Selectable<ActionAttemptsTable>
+export type EventRow = Selectable<EventsTable>
+export type UserIdentityRow = Selectable<UserIdentitiesTable>
+export type SpaceRow = Selectable<SpacesTable>
+export type AccessGrantRow = Selectable<AccessGrantsTable>
+export type AccessMethodRow = Selectable<AccessMethodsTable>
+export type WebhookRow = Selectable<WebhooksTable>
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>
+export type WebhookDeliveryAttemptRow = Selectable<WebhookDeliveryAttemptsTable>

@@ -1,0 +1,467 @@
+import type { AcsCredential, AcsEntrance, RouteRequestBody } from '@seamapi/types/connect'
+import { findAccessMethodOfCredential } from '../db/access-grants.js'
+import {
+  deleteAcsCredentials,
+  findAcsCredential,
+  insertAcsCredential,
+  listAcsCredentials,
+  setCredentialEntrances,
+  updateAcsCredential,
+} from '../db/acs-credentials.js'
+import {
+  allocateExternalNumber,
+  entrancesByCredential,
+  findAcsEntrances,
+  findAcsSystem,
+  findAcsSystemsByIds,
+} from '../db/acs-systems.js'
+import { findAcsUsersByIds } from '../db/acs-users.js'
+import type { Page } from '../db/pagination.js'
+import {
+  type AcsCredentialRow,
+  type AcsSystemRow,
+  type AcsUserRow,
+  type Executor,
+  json,
+  type VisionlineCredentialData,
+} from '../db/schema.js'
+import { findUserIdentity, listAcsUsersOfIdentity } from '../db/user-identities.js'
+import { recordEvent } from '../events/log.js'
+import { generatePinCode, generateTagNumber, systemTraits } from '../providers/systems.js'
+import { toAcsCredential } from '../resources/acs.js'
+import { presentEntrances } from './acs-systems.js'
+import { ensureAcsUserForIdentity, requireAcsUser } from './acs-users.js'
+import type { DomainContext, WorkspaceScope } from './context.js'
+import { invalidInput, notFound } from './errors.js'
+import { newId } from './ids.js'
+import { assertEndsAfterStarts, parseOptionalTime } from './time.js'
+
+/** Credentials as API resources, loading what they show (system, doors, user) in bulk. */
+export const presentCredentials = async (
+  db: Executor,
+  rows: readonly AcsCredentialRow[],
+  now: Date,
+): Promise<AcsCredential[]> => {
+  const ids = rows.map((row) => row.acs_credential_id)
+  const [systems, entrances, users] = await Promise.all([
+    findAcsSystemsByIds(
+      db,
+      rows.map((row) => row.acs_system_id),
+    ),
+    entrancesByCredential(db, ids),
+    findAcsUsersByIds(
+      db,
+      rows.flatMap((row) => (row.acs_user_id ? [row.acs_user_id] : [])),
+    ),
+  ])
+  return rows.map((row) => {
+    const system = systems.get(row.acs_system_id)
+    if (!system) throw new Error(`access system ${row.acs_system_id} of credential is missing`)
+    return toAcsCredential(row, {
+      system,
+      entrances: entrances.get(row.acs_credential_id) ?? [],
+      user: row.acs_user_id ? users.get(row.acs_user_id) : undefined,
+      now,
+    })
+  })
+}
+
+export const presentCredential = async (
+  db: Executor,
+  row: AcsCredentialRow,
+  now: Date,
+): Promise<AcsCredential> => {
+  const [credential] = await presentCredentials(db, [row], now)
+  if (!credential) throw new Error('presentCredentials returned nothing')
+  return credential
+}
+
+export const requireCredential = async (
+  db: Executor,
+  scope: WorkspaceScope,
+  acsCredentialId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<AcsCredentialRow> => {
+  const row = await findAcsCredential(db, scope.workspace_id, acsCredentialId, options)
+  if (!row) throw notFound('acs_credential', acsCredentialId)
+  return row
+}
+
+export const createAcsCredential = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: RouteRequestBody<'/acs/credentials/create'>,
+): Promise<AcsCredential> =>
+  ctx.db.transaction().execute(async (db) => {
+    const now = ctx.now()
+    const user = await credentialHolder(db, scope, input, now)
+    if (input.acs_system_id !== undefined && input.acs_system_id !== user.acs_system_id) {
+      throw invalidInput('acs_system_id is not the access system of the ACS user', 'acs_system_id')
+    }
+    const system = await findAcsSystem(db, scope.workspace_id, user.acs_system_id)
+    if (!system) throw notFound('acs_system', user.acs_system_id)
+
+    const traits = systemTraits(system.external_type)
+    if (!traits.accessMethods.includes(input.access_method)) {
+      throw invalidInput(
+        `${system.external_type_display_name} access systems do not issue ${input.access_method} credentials; supported: ${traits.accessMethods.join(', ') || 'none'}`,
+        'access_method',
+      )
+    }
+    if (input.code !== undefined && input.access_method !== 'code') {
+      throw invalidInput('code can only be set on code credentials', 'code')
+    }
+    if (input.code !== undefined && traits.generatesCodes) {
+      throw invalidInput(
+        `${system.external_type_display_name} generates PIN codes itself; leave code out`,
+        'code',
+      )
+    }
+    const isCode = input.access_method === 'code'
+    const code = isCode ? (input.code ?? generatePinCode()) : null
+    if (input.is_multi_phone_sync_credential && input.access_method !== 'mobile_key') {
+      throw invalidInput(
+        'Only mobile_key credentials can be multi-phone sync credentials',
+        'is_multi_phone_sync_credential',
+      )
+    }
+
+    const entranceIds = [...new Set(input.allowed_acs_entrance_ids ?? [])]
+    await assertEntrancesOfSystem(db, scope, entranceIds, system.acs_system_id)
+
+    const endsAt = parseOptionalTime(input.ends_at, 'ends_at') ?? null
+    // A key card always carries a validity window; without starts_at it starts now.
+    const startsAt =
+      parseOptionalTime(input.starts_at, 'starts_at') ??
+      (input.access_method === 'card' ? now : null)
+    assertEndsAfterStarts(startsAt, endsAt)
+
+    const visionline = input.visionline_metadata
+    const joiners = visionline?.joiner_acs_credential_ids ?? []
+    for (const joinerId of joiners) {
+      const joiner = await findAcsCredential(db, scope.workspace_id, joinerId)
+      if (!joiner) throw notFound('acs_credential', joinerId)
+    }
+    const row = await insertCredential(db, {
+      system,
+      user,
+      accessMethod: input.access_method,
+      code,
+      entranceIds,
+      startsAt,
+      endsAt,
+      isMultiPhoneSync: input.is_multi_phone_sync_credential ?? false,
+      visionline: {
+        ...(visionline?.card_format !== undefined ? { card_format: visionline.card_format } : {}),
+        ...(visionline?.card_function_type !== undefined
+          ? { card_function_type: visionline.card_function_type }
+          : {}),
+        ...(visionline?.override !== undefined ? { override: visionline.override } : {}),
+        ...(visionline?.auto_join !== undefined ? { auto_join: visionline.auto_join } : {}),
+        ...(joiners.length > 0 ? { joiner_acs_credential_ids: joiners } : {}),
+      },
+      now,
+    })
+    return presentCredential(db, row, now)
+  })
+
+export interface NewCredential {
+  system: AcsSystemRow
+  user: AcsUserRow
+  accessMethod: AcsCredential['access_method']
+  code: string | null
+  entranceIds: readonly string[]
+  startsAt: Date | null
+  endsAt: Date | null
+  isMultiPhoneSync?: boolean
+  visionline?: Partial<Omit<VisionlineCredentialData, 'credential_id' | 'issued_card_count'>>
+  now: Date
+}
+
+/**
+ * Writes a credential for an ACS user (the caller has checked the request). A PIN,
+ * or a card the access system assigns itself, is issued at once: the system holds it
+ * as soon as it syncs. A card to encode waits for its encoding; on Visionline it gets
+ * the system's next credential number.
+ */
+export const insertCredential = async (
+  db: Executor,
+  credential: NewCredential,
+): Promise<AcsCredentialRow> => {
+  const { system, user, now } = credential
+  const traits = systemTraits(system.external_type)
+  // A PIN, or a card the system assigns itself, is issued at once; an encoded card
+  // waits for its encoding.
+  const isCard = credential.accessMethod === 'card'
+  const issuedNow = credential.accessMethod === 'code' || (isCard && !traits.encodesCards)
+  const visionlineData: VisionlineCredentialData | null =
+    traits.visionline && isCard
+      ? {
+          card_format: 'rfid48',
+          card_function_type: 'guest',
+          ...credential.visionline,
+          credential_id: String(await allocateExternalNumber(db, system.acs_system_id)),
+          issued_card_count: 0,
+        }
+      : null
+  return insertAcsCredential(
+    db,
+    {
+      acs_credential_id: newId(),
+      workspace_id: user.workspace_id,
+      connected_account_id: system.connected_account_id,
+      acs_system_id: system.acs_system_id,
+      acs_user_id: user.acs_user_id,
+      access_method: credential.accessMethod,
+      code: credential.code,
+      starts_at: credential.startsAt,
+      ends_at: credential.endsAt,
+      is_multi_phone_sync_credential: credential.isMultiPhoneSync ?? false,
+      visionline: json(visionlineData),
+      card_number: isCard && issuedNow ? generateTagNumber() : null,
+      is_issued: issuedNow,
+      issued_at: issuedNow ? now : null,
+      reissue_required_at: null,
+      created_at: now,
+      updated_at: now,
+    },
+    credential.entranceIds,
+  )
+}
+
+/**
+ * The ACS user a new credential is for: `acs_user_id`, or the user identity's ACS
+ * user in `acs_system_id` (created if the identity has none there yet).
+ */
+const credentialHolder = async (
+  db: Executor,
+  scope: WorkspaceScope,
+  input: { acs_user_id?: string; user_identity_id?: string; acs_system_id?: string },
+  now: Date,
+): Promise<AcsUserRow> => {
+  if (input.acs_user_id !== undefined) {
+    return requireAcsUser(db, scope, { acs_user_id: input.acs_user_id })
+  }
+  if (input.user_identity_id === undefined) {
+    throw invalidInput('Provide acs_user_id, or user_identity_id with acs_system_id', 'acs_user_id')
+  }
+  const identity = await findUserIdentity(db, scope.workspace_id, {
+    user_identity_id: input.user_identity_id,
+  })
+  if (!identity) throw notFound('user_identity', input.user_identity_id)
+  if (input.acs_system_id === undefined) {
+    const users = await listAcsUsersOfIdentity(db, identity.user_identity_id)
+    const [only] = users
+    if (only && users.length === 1) return only
+    throw invalidInput(
+      'The user identity has no single ACS user; pass acs_system_id to choose the access system',
+      'acs_system_id',
+    )
+  }
+  const system = await findAcsSystem(db, scope.workspace_id, input.acs_system_id)
+  if (!system) throw notFound('acs_system', input.acs_system_id)
+  return ensureAcsUserForIdentity(db, identity, system, now)
+}
+
+const assertEntrancesOfSystem = async (
+  db: Executor,
+  scope: WorkspaceScope,
+  entranceIds: readonly string[],
+  acsSystemId: string,
+): Promise<void> => {
+  const found = await findAcsEntrances(db, scope.workspace_id, entranceIds)
+  const missing = entranceIds.find((id) => !found.some((e) => e.acs_entrance_id === id))
+  if (missing !== undefined) throw notFound('acs_entrance', missing)
+  const foreign = found.find((e) => e.acs_system_id !== acsSystemId)
+  if (foreign) {
+    throw invalidInput(
+      `Entrance ${foreign.acs_entrance_id} belongs to another access system`,
+      'allowed_acs_entrance_ids',
+    )
+  }
+}
+
+export const getAcsCredential = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  acsCredentialId: string,
+): Promise<AcsCredential> =>
+  presentCredential(ctx.db, await requireCredential(ctx.db, scope, acsCredentialId), ctx.now())
+
+export const listAcsCredentialsPage = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: RouteRequestBody<'/acs/credentials/list'>,
+): Promise<Page<AcsCredential>> => {
+  const filters = input as {
+    acs_user_id?: string
+    acs_system_id?: string
+    user_identity_id?: string
+  }
+  const page = await listAcsCredentials(
+    ctx.db,
+    scope.workspace_id,
+    {
+      acs_user_id: filters.acs_user_id,
+      acs_system_id: filters.acs_system_id,
+      user_identity_id: filters.user_identity_id,
+      is_multi_phone_sync_credential: input.is_multi_phone_sync_credential,
+      created_before: parseOptionalTime(input.created_before, 'created_before'),
+      search: input.search,
+    },
+    { limit: input.limit ?? 500, pageCursor: input.page_cursor },
+  )
+  return { ...page, items: await presentCredentials(ctx.db, page.items, ctx.now()) }
+}
+
+/**
+ * Only `ends_at` (and a PIN's `code`) can change. Changing an issued card makes the
+ * card out of date: the credential then carries `needs_to_be_reissued` until it is
+ * encoded again.
+ */
+export const updateAcsCredentialSchedule = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: RouteRequestBody<'/acs/credentials/update'>,
+): Promise<AcsCredential> =>
+  ctx.db.transaction().execute(async (db) => {
+    const now = ctx.now()
+    const row = await requireCredential(db, scope, input.acs_credential_id, { forUpdate: true })
+    if (input.code !== undefined && row.access_method !== 'code') {
+      throw invalidInput('code can only be set on code credentials', 'code')
+    }
+    if (input.code !== undefined) {
+      const system = await findAcsSystem(db, scope.workspace_id, row.acs_system_id)
+      if (system && systemTraits(system.external_type).generatesCodes) {
+        throw invalidInput(
+          `${system.external_type_display_name} generates PIN codes itself; they cannot be changed`,
+          'code',
+        )
+      }
+    }
+    const endsAt = parseOptionalTime(input.ends_at, 'ends_at')
+    assertEndsAfterStarts(row.starts_at, endsAt)
+    let { credential } = await changeCredentialAccess(
+      db,
+      row,
+      endsAt !== undefined ? { endsAt } : {},
+      now,
+    )
+    if (input.code !== undefined && input.code !== credential.code) {
+      credential = await updateAcsCredential(db, credential.acs_credential_id, {
+        code: input.code,
+        updated_at: now,
+      })
+    }
+    return presentCredential(db, credential, now)
+  })
+
+export interface AccessChange {
+  entranceIds?: readonly string[]
+  startsAt?: Date | null
+  endsAt?: Date | null
+}
+
+const sameTime = (a: Date | null, b: Date | null): boolean =>
+  (a?.getTime() ?? null) === (b?.getTime() ?? null)
+
+/**
+ * Changes the doors or times a credential grants. A card already encoded no longer
+ * matches what is written on it: the credential is marked `needs_to_be_reissued`
+ * until it is encoded again (a card the system assigns itself just follows). Returns
+ * the credential and whether anything changed.
+ */
+export const changeCredentialAccess = async (
+  db: Executor,
+  row: AcsCredentialRow,
+  change: AccessChange,
+  now: Date,
+): Promise<{ credential: AcsCredentialRow; changed: boolean }> => {
+  let entrancesChanged = false
+  if (change.entranceIds !== undefined) {
+    const current =
+      (await entrancesByCredential(db, [row.acs_credential_id])).get(row.acs_credential_id) ?? []
+    const before = new Set(current.map((e) => e.acs_entrance_id))
+    entrancesChanged =
+      before.size !== change.entranceIds.length || change.entranceIds.some((id) => !before.has(id))
+    if (entrancesChanged)
+      await setCredentialEntrances(db, row.acs_credential_id, change.entranceIds)
+  }
+  const startsChanged = change.startsAt !== undefined && !sameTime(change.startsAt, row.starts_at)
+  const endsChanged = change.endsAt !== undefined && !sameTime(change.endsAt, row.ends_at)
+  if (!entrancesChanged && !startsChanged && !endsChanged)
+    return { credential: row, changed: false }
+  const system = await findAcsSystem(db, row.workspace_id, row.acs_system_id)
+  const encoded =
+    row.is_issued &&
+    row.access_method === 'card' &&
+    system !== undefined &&
+    systemTraits(system.external_type).encodesCards
+  const credential = await updateAcsCredential(db, row.acs_credential_id, {
+    ...(startsChanged ? { starts_at: change.startsAt } : {}),
+    ...(endsChanged ? { ends_at: change.endsAt } : {}),
+    ...(encoded ? { reissue_required_at: now } : {}),
+    updated_at: now,
+  })
+  return { credential, changed: true }
+}
+
+/** Deletes credentials and records `acs_credential.deleted` for each, in the caller's transaction. */
+export const deleteCredentialRows = async (
+  db: Executor,
+  rows: readonly AcsCredentialRow[],
+  now: Date,
+): Promise<void> => {
+  await deleteAcsCredentials(
+    db,
+    rows.map((row) => row.acs_credential_id),
+  )
+  for (const row of rows) {
+    await recordEvent(
+      db,
+      row.workspace_id,
+      'acs_credential.deleted',
+      {
+        acs_credential_id: row.acs_credential_id,
+        acs_system_id: row.acs_system_id,
+        connected_account_id: row.connected_account_id,
+      },
+      now,
+    )
+  }
+}
+
+/** A credential an Access Grant made belongs to its access method: only revoking that removes it. */
+export const assertNotManagedByAccessGrant = async (
+  db: Executor,
+  credential: AcsCredentialRow,
+): Promise<void> => {
+  const method = await findAccessMethodOfCredential(db, credential.acs_credential_id)
+  if (method) {
+    throw invalidInput(
+      `Credential ${credential.acs_credential_id} was made by access method ${method.access_method_id} of Access Grant ${method.access_grant_id}; delete the access method or the Access Grant instead`,
+      'acs_credential_id',
+    )
+  }
+}
+
+export const deleteAcsCredential = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  acsCredentialId: string,
+): Promise<void> =>
+  ctx.db.transaction().execute(async (db) => {
+    const row = await requireCredential(db, scope, acsCredentialId, { forUpdate: true })
+    await assertNotManagedByAccessGrant(db, row)
+    await deleteCredentialRows(db, [row], ctx.now())
+  })
+
+export const listCredentialEntrances = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  acsCredentialId: string,
+): Promise<AcsEntrance[]> => {
+  const row = await requireCredential(ctx.db, scope, acsCredentialId)
+  const entrances = await entrancesByCredential(ctx.db, [row.acs_credential_id])
+  return presentEntrances(ctx.db, entrances.get(row.acs_credential_id) ?? [])
+}

@@ -1,0 +1,105 @@
+import type {
+  AcsCredential,
+  AcsEntrance,
+  AcsSystem,
+  RouteRequestBody,
+} from '@seamapi/types/connect'
+import { listAcsCredentialsForEntrance } from '../db/acs-credentials.js'
+import {
+  findAcsEntrance,
+  findAcsSystem,
+  listAcsEntrances,
+  listAcsSystems,
+} from '../db/acs-systems.js'
+import type { Page } from '../db/pagination.js'
+import type { AcsEntranceRow, Executor } from '../db/schema.js'
+import { spaceIdsByEntrance } from '../db/spaces.js'
+import { toAcsEntrance, toAcsSystem } from '../resources/acs.js'
+import { presentCredentials } from './acs-credentials.js'
+import type { DomainContext, WorkspaceScope } from './context.js'
+import { notFound } from './errors.js'
+
+/** Entrances as API resources, with the spaces each belongs to. */
+export const presentEntrances = async (
+  db: Executor,
+  rows: readonly AcsEntranceRow[],
+): Promise<AcsEntrance[]> => {
+  const spaces = await spaceIdsByEntrance(
+    db,
+    rows.map((row) => row.acs_entrance_id),
+  )
+  return rows.map((row) => toAcsEntrance(row, spaces.get(row.acs_entrance_id) ?? []))
+}
+
+export const getAcsSystem = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  acsSystemId: string,
+): Promise<AcsSystem> => {
+  const row = await findAcsSystem(ctx.db, scope.workspace_id, acsSystemId)
+  if (!row) throw notFound('acs_system', acsSystemId)
+  return toAcsSystem(row)
+}
+
+export const listAcsSystemsOf = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: RouteRequestBody<'/acs/systems/list'>,
+): Promise<AcsSystem[]> =>
+  (
+    await listAcsSystems(ctx.db, scope.workspace_id, {
+      connected_account_id: input.connected_account_id,
+      search: input.search,
+    })
+  ).map(toAcsSystem)
+
+export const getAcsEntrance = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  acsEntranceId: string,
+): Promise<AcsEntrance> => {
+  const row = await findAcsEntrance(ctx.db, scope.workspace_id, acsEntranceId)
+  if (!row) throw notFound('acs_entrance', acsEntranceId)
+  const [entrance] = await presentEntrances(ctx.db, [row])
+  if (!entrance) throw notFound('acs_entrance', acsEntranceId)
+  return entrance
+}
+
+export const listAcsEntrancesPage = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: RouteRequestBody<'/acs/entrances/list'>,
+): Promise<Page<AcsEntrance>> => {
+  const page = await listAcsEntrances(
+    ctx.db,
+    scope.workspace_id,
+    {
+      acs_system_id: input.acs_system_id,
+      acs_credential_id: input.acs_credential_id,
+      acs_entrance_ids: input.acs_entrance_ids,
+      connected_account_id: input.connected_account_id,
+      search: input.search,
+      space_id: input.space_id,
+    },
+    { limit: input.limit ?? 900, pageCursor: input.page_cursor },
+  )
+  return { ...page, items: await presentEntrances(ctx.db, page.items) }
+}
+
+/** Credentials that open an entrance; `include_if` keeps only currently valid ones. */
+export const listCredentialsWithAccess = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: RouteRequestBody<'/acs/entrances/list_credentials_with_access'>,
+): Promise<AcsCredential[]> => {
+  const entrance = await findAcsEntrance(ctx.db, scope.workspace_id, input.acs_entrance_id)
+  if (!entrance) throw notFound('acs_entrance', input.acs_entrance_id)
+  const rows = await listAcsCredentialsForEntrance(
+    ctx.db,
+    scope.workspace_id,
+    entrance.acs_entrance_id,
+  )
+  const credentials = await presentCredentials(ctx.db, rows, ctx.now())
+  if (!input.include_if?.includes('visionline_metadata.is_valid')) return credentials
+  return credentials.filter((c) => c.visionline_metadata?.is_valid === true)
+}

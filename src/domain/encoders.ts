@@ -1,0 +1,377 @@
+import type { AcsEncoder, ActionAttempt, RouteRequestBody } from '@seamapi/types/connect'
+import { findAcsCredential, findLatestIssuedCardCredential } from '../db/acs-credentials.js'
+import {
+  findAcsCard,
+  findAcsEncoder,
+  listAcsEncoders,
+  updateAcsEncoder,
+} from '../db/acs-encoders.js'
+import type { Page } from '../db/pagination.js'
+import { type AcsCredentialRow, type AcsEncoderRow, type Executor, json } from '../db/schema.js'
+import type { EncodeSimulation, ScanSimulation } from '../providers/types.js'
+import { toAcsEncoder } from '../resources/acs.js'
+import { toActionAttempt } from '../resources/action-attempt.js'
+import { requireAccessMethod } from './access-methods.js'
+import { requireCredential } from './acs-credentials.js'
+import { queueActionAttempt } from './action-attempts.js'
+import type { DomainContext, WorkspaceScope } from './context.js'
+import { DomainError, invalidInput, notFound } from './errors.js'
+
+/** Input of an ENCODE_CREDENTIAL attempt, fixed when it is requested. */
+export interface EncodeAttemptInput {
+  acs_encoder_id: string
+  acs_credential_id: string
+  simulation: EncodeSimulation | null
+}
+
+/** Input of a SCAN_CREDENTIAL attempt, fixed when it is requested. */
+export interface ScanAttemptInput {
+  acs_encoder_id: string
+  simulation: ScanSimulation | null
+}
+
+export const requireEncoder = async (
+  db: Executor,
+  scope: WorkspaceScope,
+  acsEncoderId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<AcsEncoderRow> => {
+  const row = await findAcsEncoder(db, scope.workspace_id, acsEncoderId, options)
+  if (!row) throw notFound('acs_encoder', acsEncoderId)
+  return row
+}
+
+export const getAcsEncoder = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  acsEncoderId: string,
+): Promise<AcsEncoder> => toAcsEncoder(await requireEncoder(ctx.db, scope, acsEncoderId))
+
+export const listAcsEncodersPage = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: RouteRequestBody<'/acs/encoders/list'>,
+): Promise<Page<AcsEncoder>> => {
+  const filters = input as {
+    acs_system_id?: string
+    acs_system_ids?: string[]
+    acs_encoder_ids?: string[]
+  }
+  const systemIds =
+    filters.acs_system_id !== undefined ? [filters.acs_system_id] : filters.acs_system_ids
+  const page = await listAcsEncoders(
+    ctx.db,
+    scope.workspace_id,
+    { acs_system_ids: systemIds, acs_encoder_ids: filters.acs_encoder_ids },
+    { limit: input.limit ?? 500, pageCursor: input.page_cursor },
+  )
+  return { ...page, items: page.items.map(toAcsEncoder) }
+}
+
+/**
+ * Starts writing a card credential onto the card on an encoder. Answers at once
+ * with a pending attempt; the worker does the encoding (see encoding.ts). A
+ * simulation set for this encoder is taken now, so it applies to exactly this
+ * request. The credential is named directly or through the card access method an
+ * Access Grant made.
+ */
+export const requestEncoding = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: RouteRequestBody<'/acs/encoders/encode_credential'>,
+): Promise<ActionAttempt> =>
+  startEncoding(ctx, scope, {
+    acsEncoderId: input.acs_encoder_id,
+    acsCredentialId: input.acs_credential_id,
+    accessMethodId: input.access_method_id,
+    actionType: 'ENCODE_CREDENTIAL',
+  })
+
+/** `/access_methods/encode`: the same encoding, reported as the access method. */
+export const requestAccessMethodEncoding = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: RouteRequestBody<'/access_methods/encode'>,
+): Promise<ActionAttempt> =>
+  startEncoding(ctx, scope, {
+    acsEncoderId: input.acs_encoder_id,
+    acsCredentialId: undefined,
+    accessMethodId: input.access_method_id,
+    actionType: 'ENCODE_ACCESS_METHOD',
+  })
+
+interface EncodingRequest {
+  acsEncoderId: string
+  acsCredentialId: string | undefined
+  accessMethodId: string | undefined
+  actionType: 'ENCODE_CREDENTIAL' | 'ENCODE_ACCESS_METHOD'
+}
+
+/** The card credential an encoding request names, checked against the encoder. */
+const credentialToEncode = async (
+  db: Executor,
+  scope: WorkspaceScope,
+  encoder: AcsEncoderRow,
+  request: EncodingRequest,
+): Promise<AcsCredentialRow> => {
+  let credentialId = request.acsCredentialId
+  if (request.accessMethodId !== undefined) {
+    const method = await requireAccessMethod(db, scope, request.accessMethodId)
+    if (method.mode !== 'card') {
+      throw invalidInput(
+        `Only card access methods are encoded onto cards; this one is ${method.mode}`,
+        'access_method_id',
+      )
+    }
+    if (method.acs_system_id !== encoder.acs_system_id) {
+      throw invalidInput(
+        'The access method belongs to a different access system than the encoder',
+        'access_method_id',
+      )
+    }
+    if (method.acs_credential_id === null) {
+      throw invalidInput('The access method is not ready for encoding', 'access_method_id')
+    }
+    if (credentialId !== undefined && credentialId !== method.acs_credential_id) {
+      throw invalidInput(
+        'acs_credential_id is not the credential of access_method_id',
+        'acs_credential_id',
+      )
+    }
+    credentialId = method.acs_credential_id
+  }
+  if (credentialId === undefined) {
+    throw invalidInput(
+      'Provide acs_credential_id or access_method_id to encode',
+      'acs_credential_id',
+    )
+  }
+  const credential = await requireCredential(db, scope, credentialId)
+  if (credential.access_method !== 'card') {
+    throw invalidInput(
+      `Only card credentials can be encoded; this credential's access_method is ${credential.access_method}`,
+      'acs_credential_id',
+    )
+  }
+  if (credential.acs_system_id !== encoder.acs_system_id) {
+    throw invalidInput(
+      'The credential belongs to a different access system than the encoder',
+      'acs_credential_id',
+    )
+  }
+  return credential
+}
+
+const startEncoding = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  request: EncodingRequest,
+): Promise<ActionAttempt> => {
+  const attempt = await ctx.db.transaction().execute(async (db) => {
+    const encoder = await requireEncoder(db, scope, request.acsEncoderId, { forUpdate: true })
+    const credential = await credentialToEncode(db, scope, encoder, request)
+    const pending = encoder.next_encode as EncodeSimulation | null
+    const applies =
+      pending !== null &&
+      (pending.outcome !== 'error' ||
+        pending.acs_credential_id === undefined ||
+        pending.acs_credential_id === credential.acs_credential_id)
+    if (applies) await updateAcsEncoder(db, encoder.acs_encoder_id, { next_encode: json(null) })
+    const attemptInput: EncodeAttemptInput = {
+      acs_encoder_id: encoder.acs_encoder_id,
+      acs_credential_id: credential.acs_credential_id,
+      simulation: applies ? pending : null,
+    }
+    return queueActionAttempt(
+      db,
+      ctx,
+      scope,
+      request.actionType,
+      { ...attemptInput },
+      ctx.settings.sandboxActionDelayMs,
+    )
+  })
+  ctx.wakeWorker(attempt.run_after)
+  return toActionAttempt(attempt)
+}
+
+/** Starts reading the card on an encoder; the worker compares it with the server (encoding.ts). */
+export const requestScan = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: RouteRequestBody<'/acs/encoders/scan_credential'>,
+): Promise<ActionAttempt> => {
+  const attempt = await ctx.db.transaction().execute(async (db) => {
+    const encoder = await requireEncoder(db, scope, input.acs_encoder_id, { forUpdate: true })
+    const pending = encoder.next_scan as ScanSimulation | null
+    if (pending !== null)
+      await updateAcsEncoder(db, encoder.acs_encoder_id, { next_scan: json(null) })
+    const attemptInput: ScanAttemptInput = {
+      acs_encoder_id: encoder.acs_encoder_id,
+      simulation: pending,
+    }
+    return queueActionAttempt(
+      db,
+      ctx,
+      scope,
+      'SCAN_CREDENTIAL',
+      { ...attemptInput },
+      ctx.settings.sandboxActionDelayMs,
+    )
+  })
+  ctx.wakeWorker(attempt.run_after)
+  return toActionAttempt(attempt)
+}
+
+const assertSandbox = (scope: WorkspaceScope): void => {
+  if (!scope.is_sandbox) {
+    throw new DomainError(
+      'forbidden',
+      'sandbox_only',
+      'Simulations are only available in sandbox workspaces',
+    )
+  }
+}
+
+const setSimulation = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  acsEncoderId: string,
+  decide: (
+    db: Executor,
+    encoder: AcsEncoderRow,
+  ) => Promise<{
+    next_encode?: EncodeSimulation
+    next_scan?: ScanSimulation
+  }>,
+): Promise<void> => {
+  assertSandbox(scope)
+  await ctx.db.transaction().execute(async (db) => {
+    const encoder = await requireEncoder(db, scope, acsEncoderId, { forUpdate: true })
+    const { next_encode, next_scan } = await decide(db, encoder)
+    await updateAcsEncoder(db, encoder.acs_encoder_id, {
+      ...(next_encode ? { next_encode: json(next_encode) } : {}),
+      ...(next_scan ? { next_scan: json(next_scan) } : {}),
+    })
+  })
+}
+
+const requireCredentialOfEncoder = async (
+  db: Executor,
+  scope: WorkspaceScope,
+  encoder: AcsEncoderRow,
+  acsCredentialId: string,
+  parameter: string,
+): Promise<void> => {
+  const credential = await requireCredential(db, scope, acsCredentialId)
+  if (credential.acs_system_id !== encoder.acs_system_id) {
+    throw invalidInput(
+      'The credential belongs to a different access system than the encoder',
+      parameter,
+    )
+  }
+}
+
+export const simulateNextEncodeFailure = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: RouteRequestBody<'/acs/encoders/simulate/next_credential_encode_will_fail'>,
+): Promise<void> =>
+  setSimulation(ctx, scope, input.acs_encoder_id, async (db, encoder) => {
+    const credentialId = 'acs_credential_id' in input ? input.acs_credential_id : undefined
+    if (credentialId !== undefined) {
+      await requireCredentialOfEncoder(db, scope, encoder, credentialId, 'acs_credential_id')
+    }
+    return {
+      next_encode: {
+        outcome: 'error',
+        error_code: input.error_code ?? 'no_credential_on_encoder',
+        ...(credentialId !== undefined ? { acs_credential_id: credentialId } : {}),
+      },
+    }
+  })
+
+export const simulateNextEncodeSuccess = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: RouteRequestBody<'/acs/encoders/simulate/next_credential_encode_will_succeed'>,
+): Promise<void> =>
+  setSimulation(ctx, scope, input.acs_encoder_id, async () => ({
+    next_encode: { outcome: 'success' },
+  }))
+
+export const simulateNextScanFailure = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: RouteRequestBody<'/acs/encoders/simulate/next_credential_scan_will_fail'>,
+): Promise<void> =>
+  setSimulation(ctx, scope, input.acs_encoder_id, async (db, encoder) => {
+    const credentialId =
+      'acs_credential_id_on_seam' in input ? input.acs_credential_id_on_seam : undefined
+    if (credentialId !== undefined) {
+      await requireCredentialOfEncoder(
+        db,
+        scope,
+        encoder,
+        credentialId,
+        'acs_credential_id_on_seam',
+      )
+    }
+    return {
+      next_scan: {
+        outcome: 'error',
+        error_code: input.error_code ?? 'no_credential_on_encoder',
+        ...(credentialId !== undefined ? { acs_credential_id_on_seam: credentialId } : {}),
+      },
+    }
+  })
+
+/**
+ * The card the next scan reads. For a card of a known credential, the credential is
+ * chosen now: the one named, else the one on the card lying on the encoder, else the
+ * access system's most recently issued card.
+ */
+export const simulateNextScanSuccess = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: RouteRequestBody<'/acs/encoders/simulate/next_credential_scan_will_succeed'>,
+): Promise<void> =>
+  setSimulation(ctx, scope, input.acs_encoder_id, async (db, encoder) => {
+    const scenario = input.scenario ?? 'credential_exists_on_seam'
+    if (scenario === 'credential_on_encoder_is_empty')
+      return { next_scan: { outcome: 'empty_card' } }
+    if (scenario === 'credential_does_not_exist_on_seam') {
+      return { next_scan: { outcome: 'unknown_credential' } }
+    }
+    const named = 'acs_credential_id_on_seam' in input ? input.acs_credential_id_on_seam : undefined
+    let credentialId = named
+    if (credentialId !== undefined) {
+      await requireCredentialOfEncoder(
+        db,
+        scope,
+        encoder,
+        credentialId,
+        'acs_credential_id_on_seam',
+      )
+    } else {
+      const card = encoder.acs_card_id ? await findAcsCard(db, encoder.acs_card_id) : undefined
+      const onCard = card?.acs_credential_id
+        ? await findAcsCredential(db, scope.workspace_id, card.acs_credential_id)
+        : undefined
+      credentialId = (onCard ?? (await findLatestIssuedCardCredential(db, encoder.acs_system_id)))
+        ?.acs_credential_id
+    }
+    if (credentialId === undefined) {
+      throw invalidInput(
+        'No card credential of this access system has been encoded yet; pass acs_credential_id_on_seam',
+        'acs_credential_id_on_seam',
+      )
+    }
+    return {
+      next_scan: {
+        outcome: 'credential',
+        in_sync: scenario === 'credential_exists_on_seam',
+        acs_credential_id_on_seam: credentialId,
+      },
+    }
+  })

@@ -1,0 +1,267 @@
+import { findAcsCredential, updateAcsCredential } from '../db/acs-credentials.js'
+import {
+  findAcsCard,
+  findAcsEncoder,
+  findCardOfCredential,
+  insertAcsCard,
+  updateAcsCard,
+  updateAcsEncoder,
+} from '../db/acs-encoders.js'
+import { allocateExternalNumber, entrancesByCredential, findAcsSystem } from '../db/acs-systems.js'
+import { findAcsUser } from '../db/acs-users.js'
+import type { ActionAttemptOutcome } from '../db/action-attempts.js'
+import {
+  type AcsCardRow,
+  type AcsCredentialRow,
+  type ActionAttemptRow,
+  type Executor,
+  json,
+  type WorkspaceRow,
+} from '../db/schema.js'
+import { findWorkspace } from '../db/workspaces.js'
+import { recordEvent } from '../events/log.js'
+import { encoderDriverFor } from '../providers/index.js'
+import type { CredentialImage, EncoderDriver, KnownCard } from '../providers/types.js'
+import { splitEntrances } from '../resources/acs.js'
+import { markCardEncoded, presentAccessMethods } from './access-methods.js'
+import { presentCredential } from './acs-credentials.js'
+import {
+  notOnSeamWarning,
+  outOfSyncProperties,
+  outOfSyncWarning,
+  readCard,
+  type ScanWarning,
+} from './card-comparison.js'
+import type { EncodeAttemptInput, ScanAttemptInput } from './encoders.js'
+import { newId } from './ids.js'
+
+/**
+ * What the worker does for ENCODE_CREDENTIAL and SCAN_CREDENTIAL attempts. Each
+ * runs inside the transaction that holds the attempt, so the card, the credential,
+ * the event and the attempt's outcome are saved together or not at all.
+ */
+
+const fail = (type: string, message: string): ActionAttemptOutcome => ({
+  status: 'error',
+  error: { type, message },
+})
+
+const knownCard = (row: AcsCardRow | undefined): KnownCard | null =>
+  row
+    ? {
+        acs_card_id: row.acs_card_id,
+        card_number: row.card_number,
+        card_format: row.card_format,
+        contents: row.contents,
+      }
+    : null
+
+interface EncoderContext {
+  workspace: WorkspaceRow
+  driver: EncoderDriver
+  cardOnEncoder: KnownCard | null
+}
+
+const loadEncoder = async (
+  db: Executor,
+  attempt: ActionAttemptRow,
+  acsEncoderId: string,
+): Promise<EncoderContext | ActionAttemptOutcome> => {
+  const encoder = await findAcsEncoder(db, attempt.workspace_id, acsEncoderId, { forUpdate: true })
+  const workspace = await findWorkspace(db, attempt.workspace_id)
+  const system = encoder && (await findAcsSystem(db, attempt.workspace_id, encoder.acs_system_id))
+  if (!encoder || !workspace || !system) {
+    return fail('uncategorized_error', 'The encoder was removed before the action could run.')
+  }
+  const driver = encoderDriverFor(system, workspace.is_sandbox)
+  if (!driver) {
+    return fail(
+      'encoder_not_online',
+      `No driver is available for ${system.external_type_display_name} encoders.`,
+    )
+  }
+  const card = encoder.acs_card_id ? await findAcsCard(db, encoder.acs_card_id) : undefined
+  return { workspace, driver, cardOnEncoder: knownCard(card) }
+}
+
+/** What a credential looks like written on a card. */
+const imageOf = async (db: Executor, credential: AcsCredentialRow): Promise<CredentialImage> => {
+  const entrances = (await entrancesByCredential(db, [credential.acs_credential_id])).get(
+    credential.acs_credential_id,
+  )
+  const { guest, common } = splitEntrances(entrances ?? [])
+  const user = credential.acs_user_id
+    ? await findAcsUser(db, credential.workspace_id, credential.acs_user_id)
+    : undefined
+  return {
+    acs_credential_id: credential.acs_credential_id,
+    card_holder: user?.full_name ?? 'Guest',
+    card_format: credential.visionline?.card_format ?? 'rfid48',
+    card_function_type: credential.visionline?.card_function_type ?? 'guest',
+    visionline_credential_id: credential.visionline?.credential_id ?? credential.acs_credential_id,
+    starts_at: credential.starts_at?.toISOString() ?? null,
+    ends_at: credential.ends_at?.toISOString() ?? null,
+    guest_acs_entrance_ids: guest,
+    common_acs_entrance_ids: common,
+  }
+}
+
+export const performEncoding = async (
+  db: Executor,
+  attempt: ActionAttemptRow,
+  now: Date,
+): Promise<ActionAttemptOutcome> => {
+  const input = attempt.input as unknown as EncodeAttemptInput
+  const loaded = await loadEncoder(db, attempt, input.acs_encoder_id)
+  if ('status' in loaded) return loaded
+  const credential = await findAcsCredential(db, attempt.workspace_id, input.acs_credential_id, {
+    forUpdate: true,
+  })
+  if (!credential) {
+    return fail('credential_deleted', 'The credential was deleted before it could be encoded.')
+  }
+  const cardOfCredential = credential.is_issued
+    ? knownCard(await findCardOfCredential(db, credential.acs_credential_id))
+    : null
+  const issuedCardCount = (credential.visionline?.issued_card_count ?? 0) + 1
+  const externalCardId = String(await allocateExternalNumber(db, credential.acs_system_id))
+  const encoded = await loaded.driver.encode({
+    cardOnEncoder: loaded.cardOnEncoder,
+    cardOfCredential,
+    credential: await imageOf(db, credential),
+    externalCardId,
+    numberOfIssuedCards: issuedCardCount,
+    simulation: input.simulation,
+    now,
+  })
+  if (!encoded.ok) return { status: 'error', error: encoded.error }
+
+  // Save the card the driver wrote; it is now the card lying on this encoder.
+  const { card } = encoded
+  let acsCardId = card.acs_card_id
+  if (acsCardId) {
+    await updateAcsCard(db, acsCardId, {
+      card_format: card.card_format,
+      acs_credential_id: credential.acs_credential_id,
+      contents: json(card.contents),
+      updated_at: now,
+    })
+  } else {
+    acsCardId = newId()
+    await insertAcsCard(db, {
+      acs_card_id: acsCardId,
+      workspace_id: attempt.workspace_id,
+      acs_system_id: credential.acs_system_id,
+      card_number: card.card_number,
+      card_format: card.card_format,
+      acs_credential_id: credential.acs_credential_id,
+      contents: json(card.contents),
+      created_at: now,
+      updated_at: now,
+    })
+  }
+  await updateAcsEncoder(db, input.acs_encoder_id, { acs_card_id: acsCardId })
+
+  const wasIssued = credential.is_issued
+  const updated = await updateCredentialAfterEncoding(db, credential, {
+    cardNumber: card.card_number,
+    externalCardId,
+    issuedCardCount,
+    now,
+  })
+  await recordEvent(
+    db,
+    attempt.workspace_id,
+    wasIssued ? 'acs_credential.reissued' : 'acs_credential.issued',
+    {
+      acs_credential_id: credential.acs_credential_id,
+      acs_system_id: credential.acs_system_id,
+      connected_account_id: credential.connected_account_id,
+    },
+    now,
+  )
+  const method = await markCardEncoded(db, updated, now)
+  if (attempt.action_type === 'ENCODE_ACCESS_METHOD' && method) {
+    const [accessMethod] = await presentAccessMethods(db, [method])
+    return {
+      status: 'success',
+      result: {
+        ...accessMethod,
+        card_number: updated.card_number,
+        acs_credential_id: updated.acs_credential_id,
+      },
+    }
+  }
+  return { status: 'success', result: await presentCredential(db, updated, now) }
+}
+
+const updateCredentialAfterEncoding = async (
+  db: Executor,
+  credential: AcsCredentialRow,
+  change: { cardNumber: string; externalCardId: string; issuedCardCount: number; now: Date },
+): Promise<AcsCredentialRow> =>
+  updateAcsCredential(db, credential.acs_credential_id, {
+    is_issued: true,
+    issued_at: change.now,
+    card_number: change.cardNumber,
+    reissue_required_at: null,
+    visionline: json(
+      credential.visionline
+        ? {
+            ...credential.visionline,
+            card_id: change.externalCardId,
+            issued_card_count: change.issuedCardCount,
+          }
+        : null,
+    ),
+    updated_at: change.now,
+  })
+
+export const performScan = async (
+  db: Executor,
+  attempt: ActionAttemptRow,
+  now: Date,
+): Promise<ActionAttemptOutcome> => {
+  const input = attempt.input as unknown as ScanAttemptInput
+  const loaded = await loadEncoder(db, attempt, input.acs_encoder_id)
+  if ('status' in loaded) return loaded
+  const simulation = input.simulation
+  let simulatedCredential: CredentialImage | null = null
+  let simulatedCard: KnownCard | null = null
+  if (simulation?.outcome === 'credential') {
+    const credential = await findAcsCredential(
+      db,
+      attempt.workspace_id,
+      simulation.acs_credential_id_on_seam,
+    )
+    if (credential) {
+      simulatedCredential = await imageOf(db, credential)
+      simulatedCard = knownCard(await findCardOfCredential(db, credential.acs_credential_id))
+    }
+  }
+  const scanned = await loaded.driver.scan({
+    cardOnEncoder: loaded.cardOnEncoder,
+    simulation,
+    simulatedCredential,
+    simulatedCard,
+    now,
+  })
+  if (!scanned.ok) return { status: 'error', error: scanned.error }
+
+  const onEncoder = readCard(scanned.card, now)
+  const credentialId = scanned.card.contents?.acs_credential_id
+  const row = credentialId
+    ? await findAcsCredential(db, attempt.workspace_id, credentialId)
+    : undefined
+  const onSeam = row ? await presentCredential(db, row, now) : null
+  const warnings: ScanWarning[] = []
+  if (credentialId && !onSeam) warnings.push(notOnSeamWarning())
+  if (onSeam) {
+    const differences = outOfSyncProperties(onEncoder, onSeam)
+    if (differences.length > 0) warnings.push(outOfSyncWarning(differences))
+  }
+  return {
+    status: 'success',
+    result: { acs_credential_on_encoder: onEncoder, acs_credential_on_seam: onSeam, warnings },
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Errors the domain raises for callers to see. They carry Seam's error `type`; the
+ * HTTP layer only maps their `kind` to a status code.
+ */
+export type ErrorKind =
+  | 'invalid_input'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'unsupported_media_type'
+
+/** Per-parameter messages, in the shape the official SDK reads (`validation_errors`). */
+export type ValidationErrors = Record<string, { _errors: string[] }>
+
+export class DomainError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    readonly type: string,
+    message: string,
+    readonly validationErrors?: ValidationErrors,
+  ) {
+    super(message)
+    this.name = 'DomainError'
+  }
+}
+
+const labels: Record<string, string> = {
+  acs_system: 'Access system',
+  acs_entrance: 'Entrance',
+  acs_user: 'ACS user',
+  acs_credential: 'Credential',
+  acs_encoder: 'Encoder',
+  action_attempt: 'Action attempt',
+  event: 'Event',
+  workspace: 'Workspace',
+  connected_account: 'Connected account',
+  webhook: 'Webhook',
+  user_identity: 'User identity',
+  space: 'Space',
+  access_grant: 'Access Grant',
+  access_method: 'Access method',
+}
+
+/** 404 with Seam's `<resource>_not_found` type. */
+export const notFound = (resource: string, id?: string): DomainError =>
+  new DomainError(
+    'not_found',
+    `${resource}_not_found`,
+    `${labels[resource] ?? resource} ${id ? `${id} ` : ''}not found`,
+  )
+
+/** 400 `invalid_input`; naming the parameter lets the SDK attach the message to it. */
+export const invalidInput = (message: string, parameter?: string): DomainError =>
+  new DomainError(
+    'invalid_input',
+    'invalid_input',
+    message,
+    parameter ? { [parameter]: { _errors: [message] } } : undefined,
+  )

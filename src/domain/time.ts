@@ -1,0 +1,33 @@
+import { invalidInput } from './errors.js'
+
+/** Parses an ISO 8601 timestamp parameter, or explains which parameter is wrong. */
+export const parseTime = (value: string | Date, parameter: string): Date => {
+  const date = new Date(value)
+  if (!isStorableTime(date)) {
+    throw invalidInput(
+      `${parameter} must be an ISO 8601 date and time between years 1 and 9999`,
+      parameter,
+    )
+  }
+  return date
+}
+
+/** JavaScript dates reach year 275760; the databases' timestamps stop at 9999 here. */
+export const isStorableTime = (date: Date): boolean => {
+  const year = date.getUTCFullYear()
+  return !Number.isNaN(date.getTime()) && year >= 1 && year <= 9999
+}
+
+/** Some route types of `@seamapi/types` say Date where the JSON carries a string: accept both. */
+export const parseOptionalTime = (value: string | Date | null | undefined, parameter: string) =>
+  value === undefined || value === null ? undefined : parseTime(value, parameter)
+
+/** A validity window must end after it starts. */
+export const assertEndsAfterStarts = (
+  startsAt: Date | null | undefined,
+  endsAt: Date | null | undefined,
+): void => {
+  if (startsAt && endsAt && endsAt <= startsAt) {
+    throw invalidInput('ends_at must be later than starts_at', 'ends_at')
+  }
+}

@@ -1,0 +1,89 @@
+import { DomainError, type ErrorKind, type ValidationErrors } from '../domain/errors.js'
+
+/** The error body every failure answers with, Seam's shape. */
+export interface ErrorBody {
+  error: {
+    type: string
+    message: string
+    request_id: string
+    validation_errors?: ValidationErrors
+  }
+}
+
+export interface HttpFailure {
+  status: number
+  type: string
+  message: string
+  validationErrors?: ValidationErrors | undefined
+  /** True when the failure is a defect of ours, worth logging with its stack. */
+  unexpected?: boolean
+}
+
+const statusOfKind: Record<ErrorKind, number> = {
+  invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unsupported_media_type: 415,
+}
+
+/**
+ * PostgreSQL codes for values it could not read or store (a bad uuid, an out-of-range
+ * date or number, a NUL character…): bad input. Validation refuses these first; this
+ * is the net under it.
+ */
+const invalidValueCodes = new Set(['22P02', '22007', '22008', '22009', '22003', '22021', '22023'])
+
+/**
+ * PostgreSQL codes for a race with another transaction: a row the request refers to
+ * was deleted meanwhile (a sandbox reset deletes and re-creates everything), a
+ * deadlock, a serialization failure. Nothing was written; retrying is safe.
+ */
+const concurrentChangeCodes = new Set(['23503', '40P01', '40001'])
+
+/**
+ * Maps anything a request can throw to a status and a Seam error. No input gets a
+ * 500 on purpose: only a defect does, and its details stay in the log.
+ */
+export const toHttpFailure = (error: unknown): HttpFailure => {
+  if (error instanceof DomainError) {
+    return {
+      status: statusOfKind[error.kind],
+      type: error.type,
+      message: error.message,
+      validationErrors: error.validationErrors,
+    }
+  }
+  const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number }
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return { status: 413, type: 'payload_too_large', message: 'The request body is too large' }
+  }
+  if (
+    code?.startsWith('FST_ERR_CTP') ||
+    (statusCode !== undefined && statusCode >= 400 && statusCode < 500)
+  ) {
+    return { status: 400, type: 'invalid_input', message: 'The request could not be read' }
+  }
+  if (code !== undefined && invalidValueCodes.has(code)) {
+    return {
+      status: 400,
+      type: 'invalid_input',
+      message: 'A parameter has a value that is not valid',
+    }
+  }
+  if (code !== undefined && concurrentChangeCodes.has(code)) {
+    return {
+      status: 409,
+      type: 'conflict',
+      message:
+        'Something this request refers to changed while it ran (a sandbox reset, say); retry the request',
+    }
+  }
+  return {
+    status: 500,
+    type: 'internal_server_error',
+    message: 'Something went wrong on our side; the request id identifies it in the server log',
+    unexpected: true,
+  }
+}

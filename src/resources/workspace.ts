@@ -1,0 +1,14 @@
+import type { Workspace } from '@seamapi/types/connect'
+import type { WorkspaceRow } from '../db/schema.js'
+
+export const toWorkspace = (row: WorkspaceRow): Workspace => ({
+  workspace_id: row.workspace_id,
+  name: row.name,
+  company_name: row.company_name,
+  connect_partner_name: row.company_name,
+  is_sandbox: row.is_sandbox,
+  is_suspended: false,
+  is_publishable_key_auth_enabled: false,
+  organization_id: null,
+  connect_webview_customization: {},
+})

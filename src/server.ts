@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify'
+import { operationMethods } from './contract/openapi.js'
+import { type RequestContract, requestContract } from './contract/validation.js'
+import type { DomainContext } from './domain/context.js'
+import { DomainError } from './domain/errors.js'
+import { ApiKeyCache, authenticate } from './http/auth.js'
+import { type ErrorBody, toHttpFailure } from './http/errors.js'
+import type { RouteDefinition } from './http/route.js'
+import { routes as allRoutes } from './routes/index.js'
+
+export interface ServerOptions {
+  ctx: DomainContext
+  logger: FastifyBaseLogger
+  routes?: RouteDefinition[]
+  /** Answers /health with 200 only while this returns true. */
+  isReady?: () => boolean
+}
+
+const publicUrl = (request: FastifyRequest): URL =>
+  new URL(request.url, `${request.protocol}://${request.host}`)
+
+/**
+ * The HTTP app: every endpoint of `routes` on each method the OpenAPI document lists
+ * for it, behind API-key auth and contract validation, answering in Seam's shapes.
+ */
+export const buildServer = (options: ServerOptions): FastifyInstance => {
+  const { ctx } = options
+  const apiKeys = new ApiKeyCache()
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+  })
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('seam-request-id', request.id)
+  })
+  // One structured line per request.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        workspace_id: request.workspaceId,
+      },
+      'request',
+    )
+  })
+
+  // Parameters come as JSON. An empty body means "no parameters" whatever its
+  // declared type: the official SDK posts parameterless requests, such as
+  // /workspaces/reset_sandbox, as an empty form body.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (typeof body !== 'string' || body.trim() === '') return done(null, undefined)
+    try {
+      done(null, JSON.parse(body))
+    } catch {
+      done(new DomainError('invalid_input', 'invalid_input', 'The request body is not valid JSON'))
+    }
+  })
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    if (typeof body !== 'string' || body.length === 0) return done(null, undefined)
+    done(
+      new DomainError(
+        'unsupported_media_type',
+        'unsupported_media_type',
+        'Send parameters as JSON (Content-Type: application/json) or in the query string',
+      ),
+    )
+  })
+
+  const sendError = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
+    const failure = toHttpFailure(error)
+    if (failure.unexpected) request.log.error({ err: error }, 'unexpected error')
+    const body: ErrorBody = {
+      error: {
+        type: failure.type,
+        message: failure.message,
+        request_id: request.id,
+        ...(failure.validationErrors ? { validation_errors: failure.validationErrors } : {}),
+      },
+    }
+    return reply.status(failure.status).send(body)
+  }
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error))
+
+  const knownPaths = new Map<string, string[]>()
+  app.setNotFoundHandler((request, reply) => {
+    const path = publicUrl(request).pathname.replace(/\/$/, '')
+    const methods = knownPaths.get(path)
+    if (methods) {
+      reply.header('allow', methods.join(', '))
+      return reply.status(405).send({
+        error: {
+          type: 'method_not_allowed',
+          message: `${path} accepts ${methods.join(', ')}`,
+          request_id: request.id,
+        },
+      } satisfies ErrorBody)
+    }
+    return reply.status(404).send({
+      error: { type: 'endpoint_not_found', message: `No endpoint ${path}`, request_id: request.id },
+    } satisfies ErrorBody)
+  })
+
+  app.get('/health', async (_request, reply) => {
+    const ready = options.isReady?.() ?? true
+    return reply.status(ready ? 200 : 503).send({ ok: ready })
+  })
+
+  for (const definition of options.routes ?? allRoutes) {
+    const contract: RequestContract<unknown> = requestContract(definition.path)
+    const methods = operationMethods(definition.path).map((m) => m.toUpperCase())
+    knownPaths.set(definition.path, methods)
+    app.route({
+      method: methods as ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE')[],
+      url: definition.path,
+      handler: async (request, reply) => {
+        const scope = await authenticate(ctx, apiKeys, request)
+        const url = publicUrl(request)
+        const fromQuery = request.method === 'GET' || request.body === undefined
+        const input = fromQuery
+          ? contract.fromQuery(url.searchParams)
+          : contract.fromBody(request.body)
+        const body = await definition.handle({ input: input as never, scope, ctx, url })
+        return reply.send({ ...body, ok: true })
+      },
+    })
+  }
+  return app
+}

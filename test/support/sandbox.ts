@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict'
+import { type SeamHttp, SeamHttpApiError } from '@seamapi/http/connect'
+
+/** Ids of the seeded sandbox (see README), the ones Seam's guides use. */
+export const hotel = '11111111-1111-1111-1111-111111111111'
+export const frontDesk = '18ad521a-308e-4182-b1a6-2338b46a2763'
+export const backOffice = 'b062df92-91c6-482c-a3f9-6e578f062d36'
+export const room101 = '48ebfb50-c531-43c5-b9ea-409f26dabbd7'
+export const unknownId = '00000000-0000-4000-8000-000000000000'
+
+/** A `since` before anything a test server recorded. */
+export const since = '2020-01-01T00:00:00.000Z'
+
+/** A new ACS user in the hotel with a card credential for Room 101. */
+export const newCardCredential = async (
+  seam: SeamHttp,
+  name: string,
+  times: { starts_at?: string; ends_at?: string } = {},
+) => {
+  const user = await seam.acs.users.create({ acs_system_id: hotel, full_name: name })
+  const credential = await seam.acs.credentials.create({
+    acs_user_id: user.acs_user_id,
+    access_method: 'card',
+    allowed_acs_entrance_ids: [room101],
+    ...times,
+  })
+  return { user, credential }
+}
+
+/** Expects the call to fail with this status and Seam error type; returns the error. */
+export const expectApiError = async (
+  promise: Promise<unknown>,
+  status: number,
+  type: string,
+  message?: RegExp,
+): Promise<SeamHttpApiError> => {
+  try {
+    await promise
+  } catch (error) {
+    assert.ok(error instanceof SeamHttpApiError, `expected an API error, got ${String(error)}`)
+    assert.equal(error.statusCode, status)
+    assert.equal(error.code, type)
+    if (message) assert.match(error.message, message)
+    return error
+  }
+  assert.fail(`expected ${status} ${type}, but the call succeeded`)
+}
