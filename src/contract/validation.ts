@@ -65,9 +65,7 @@ export const requestContract = <T>(path: string): RequestContract<T> => {
         'invalid_input',
         'invalid_input',
         `Invalid input: ${parameter} ${message}`,
-        {
-          [parameter]: { _errors: [message] },
-        },
+        { _errors: [], [parameter]: { _errors: [message] } },
       )
     }
     return value as T
@@ -135,9 +133,10 @@ const invalidInputFrom = (validate: ValidateFunction): DomainError => {
   const summary = [...messages]
     .flatMap(([key, list]) => list.map((m) => (key === '_errors' ? m : `${key}: ${m}`)))
     .join('; ')
-  const validationErrors: ValidationErrors = Object.fromEntries(
-    [...messages].map(([key, list]) => [key, { _errors: list }]),
-  )
+  const validationErrors: ValidationErrors = {
+    ...Object.fromEntries([...messages].map(([key, list]) => [key, { _errors: list }])),
+    _errors: messages.get('_errors') ?? [],
+  }
   return new DomainError(
     'invalid_input',
     'invalid_input',

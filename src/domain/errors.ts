@@ -10,8 +10,14 @@ export type ErrorKind =
   | 'conflict'
   | 'unsupported_media_type'
 
-/** Per-parameter messages, in the shape the official SDK reads (`validation_errors`). */
-export type ValidationErrors = Record<string, { _errors: string[] }>
+/**
+ * `validation_errors` in Seam's shape (zod's `format()`): messages about the input as
+ * a whole in `_errors`, each parameter's messages under its name, as the SDK reads them.
+ */
+export interface ValidationErrors {
+  _errors: string[]
+  [parameter: string]: string[] | { _errors: string[] }
+}
 
 export class DomainError extends Error {
   constructor(
@@ -56,5 +62,5 @@ export const invalidInput = (message: string, parameter?: string): DomainError =
     'invalid_input',
     'invalid_input',
     message,
-    parameter ? { [parameter]: { _errors: [message] } } : undefined,
+    parameter ? { _errors: [], [parameter]: { _errors: [message] } } : undefined,
   )

@@ -108,4 +108,25 @@ export const assertErrorBody = (body: unknown): void => {
   ) {
     throw new ContractViolation(`Not a Seam error body: ${JSON.stringify(body)}`)
   }
+  if (error.validation_errors !== undefined && !isValidationErrors(error.validation_errors)) {
+    throw new ContractViolation(
+      `validation_errors is not zod's format() shape: ${JSON.stringify(error.validation_errors)}`,
+    )
+  }
 }
+
+const isStrings = (value: unknown): boolean =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string')
+
+/** `{ _errors: string[], <parameter>: { _errors: string[] }, … }`, as Seam answers. */
+const isValidationErrors = (value: unknown): boolean =>
+  typeof value === 'object' &&
+  value !== null &&
+  Object.entries(value).every(([key, entry]) =>
+    key === '_errors'
+      ? isStrings(entry)
+      : typeof entry === 'object' &&
+        entry !== null &&
+        isStrings((entry as { _errors?: unknown })._errors),
+  ) &&
+  isStrings((value as { _errors?: unknown })._errors)

@@ -234,11 +234,11 @@ describe('requestContract: valid input', () => {
   test('a missing body means no parameters', () => {
     const scan = requestContract('/acs/encoders/scan_credential')
     assert.deepEqual(invalid(() => scan.fromBody(undefined)).errors, {
-      _errors: { _errors: [] },
+      _errors: [],
       acs_encoder_id: { _errors: ['Required'] },
     })
     assert.deepEqual(invalid(() => scan.fromBody(null)).errors, {
-      _errors: { _errors: [] },
+      _errors: [],
       acs_encoder_id: { _errors: ['Required'] },
     })
   })
@@ -276,7 +276,7 @@ describe('requestContract: invalid input', () => {
     const { message, errors } = invalid(() => encode.fromBody({ acs_credential_id: userId }))
     assert.equal(message, 'Invalid input: acs_encoder_id: Required')
     assert.deepEqual(errors, {
-      _errors: { _errors: [] },
+      _errors: [],
       acs_encoder_id: { _errors: ['Required'] },
     })
   })
@@ -287,7 +287,7 @@ describe('requestContract: invalid input', () => {
     )
     assert.equal(message, 'Invalid input: acs_encoder_id: must match format "uuid"')
     assert.deepEqual(errors, {
-      _errors: { _errors: [] },
+      _errors: [],
       acs_encoder_id: { _errors: ['must match format "uuid"'] },
     })
   })
@@ -297,7 +297,7 @@ describe('requestContract: invalid input', () => {
       encode.fromBody({ acs_encoder_id: 42, acs_credential_id: 'x', access_method_id: userId }),
     )
     assert.deepEqual(errors, {
-      _errors: { _errors: [] },
+      _errors: [],
       acs_encoder_id: { _errors: ['must be string'] },
       acs_credential_id: { _errors: ['must match format "uuid"'] },
     })
@@ -316,12 +316,12 @@ describe('requestContract: invalid input', () => {
         'Invalid input: Provide one of: acs_system_id, acs_system_ids, acs_encoder_ids',
       )
       assert.deepEqual(errors, {
-        _errors: { _errors: ['Provide one of: acs_system_id, acs_system_ids, acs_encoder_ids'] },
+        _errors: ['Provide one of: acs_system_id, acs_system_ids, acs_encoder_ids'],
       })
     }
     const { errors } = invalid(() => list.fromQuery(new URLSearchParams('')))
     assert.deepEqual(errors, {
-      _errors: { _errors: ['Provide one of: acs_system_id, acs_system_ids, acs_encoder_ids'] },
+      _errors: ['Provide one of: acs_system_id, acs_system_ids, acs_encoder_ids'],
     })
   })
 
@@ -329,7 +329,7 @@ describe('requestContract: invalid input', () => {
     const list = requestContract('/acs/encoders/list')
     const { errors } = invalid(() => list.fromBody({ acs_system_id: 'nope' }))
     assert.deepEqual(errors, {
-      _errors: { _errors: [] },
+      _errors: [],
       acs_system_id: { _errors: ['must match format "uuid"'] },
     })
   })
@@ -350,7 +350,7 @@ describe('requestContract: invalid input', () => {
       list.fromQuery(new URLSearchParams(`acs_system_id=${systemId}&limit=ten`)),
     )
     assert.equal(message, 'Invalid input: limit: must be number')
-    assert.deepEqual(errors, { _errors: { _errors: [] }, limit: { _errors: ['must be number'] } })
+    assert.deepEqual(errors, { _errors: [], limit: { _errors: ['must be number'] } })
   })
 
   test('enum values are listed', () => {
@@ -359,7 +359,7 @@ describe('requestContract: invalid input', () => {
       create.fromBody({ access_method: 'teleport', acs_user_id: userId }),
     )
     assert.deepEqual(errors, {
-      _errors: { _errors: [] },
+      _errors: [],
       access_method: { _errors: ['must be one of "code", "card", "mobile_key", "cloud_key"'] },
     })
   })
@@ -388,7 +388,7 @@ describe('requestContract: invalid input', () => {
       }),
     )
     assert.deepEqual(errors, {
-      _errors: { _errors: [] },
+      _errors: [],
       visionline_metadata: { _errors: ['override must be boolean'] },
     })
   })
@@ -397,7 +397,7 @@ describe('requestContract: invalid input', () => {
     for (const body of [[], [{ acs_encoder_id: encoderId }], 'acs_encoder_id', 42, true]) {
       const { message, errors } = invalid(() => encode.fromBody(body))
       assert.equal(message, 'Invalid input: Parameters must be a JSON object', JSON.stringify(body))
-      assert.deepEqual(errors, { _errors: { _errors: ['Parameters must be a JSON object'] } })
+      assert.deepEqual(errors, { _errors: ['Parameters must be a JSON object'] })
     }
   })
 
@@ -408,6 +408,7 @@ describe('requestContract: invalid input', () => {
     )
     assert.equal(message, 'Invalid input: search must not contain the NUL character (U+0000)')
     assert.deepEqual(errors, {
+      _errors: [],
       search: { _errors: ['must not contain the NUL character (U+0000)'] },
     })
   })
@@ -419,7 +420,7 @@ describe('requestContract: invalid input', () => {
       create.fromBody(JSON.parse('{"__proto__": {"x": 1}, "constructor": 1, "access_method": 5}')),
     )
     assert.deepEqual(errors, {
-      _errors: { _errors: [] },
+      _errors: [],
       access_method: {
         _errors: ['must be string', 'must be one of "code", "card", "mobile_key", "cloud_key"'],
       },

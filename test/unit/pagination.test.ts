@@ -146,6 +146,7 @@ const invalidCursor = async (cursor: string): Promise<void> => {
     assert.equal(error.type, 'invalid_input')
     assert.equal(error.message, 'page_cursor is not a cursor returned by this endpoint')
     assert.deepEqual(error.validationErrors, {
+      _errors: [],
       page_cursor: { _errors: ['page_cursor is not a cursor returned by this endpoint'] },
     })
     return true
