@@ -227,6 +227,12 @@ export interface RequestedAccessMethod {
   display_name: string
   created_at: string
   created_access_method_ids: string[]
+  /**
+   * Access systems where the request's access method was deleted through
+   * `/access_methods/delete`: revoked on purpose, so not created there again.
+   * Internal; not part of the API resource.
+   */
+  revoked_acs_system_ids?: string[]
 }
 
 /** A warning of an Access Grant, stored in API shape. */

@@ -35,6 +35,10 @@ import { newId } from './ids.js'
  * system, opening exactly the grant's entrances of that system for exactly the
  * grant's times.
  *
+ * An access method deleted through `/access_methods/delete` is the exception: it was
+ * revoked on purpose, so its request is not served again in that access system
+ * (`revoked_acs_system_ids`); requesting the mode again creates a new one.
+ *
  * `syncAccessGrant` makes the stored state match that rule. It runs after every
  * change that can affect a grant (creation, new times, new modes, a space gaining or
  * losing entrances) inside that change's transaction, creates what is missing,
@@ -120,7 +124,8 @@ export const syncAccessGrant = async (
     }
     for (const systemId of serving) {
       const system = systems.get(systemId)
-      if (!system) continue
+      // An access method the user deleted stays revoked.
+      if (!system || request.revoked_acs_system_ids?.includes(systemId)) continue
       const traits = systemTraits(system.external_type)
       const doors = doorsOf(systemId).map((e) => e.acs_entrance_id)
       for (const door of doors) doorsAfter.add(door)

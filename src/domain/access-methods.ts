@@ -7,10 +7,11 @@ import {
   findAccessMethod,
   findAccessMethodOfCredential,
   listAccessMethods,
+  updateAccessGrant,
   updateAccessMethod,
 } from '../db/access-grants.js'
 import { findAcsCredentialsByIds } from '../db/acs-credentials.js'
-import type { AccessMethodRow, AcsCredentialRow, Executor } from '../db/schema.js'
+import { type AccessMethodRow, type AcsCredentialRow, type Executor, json } from '../db/schema.js'
 import { type EventFields, recordEvent } from '../events/log.js'
 import { toAccessMethod } from '../resources/access.js'
 import { deleteCredentialRows } from './acs-credentials.js'
@@ -155,8 +156,47 @@ export const deleteAccessMethodsBy = async (
     } else {
       throw invalidInput('Provide access_method_id, access_grant_id or reservation_key')
     }
-    await revokeAccessMethods(db, methods, ctx.now())
+    const now = ctx.now()
+    await revokeAccessMethods(db, methods, now)
+    await keepRevoked(db, scope, methods, now)
   })
+
+/** Notes on each grant's requests which access methods were deleted on purpose. */
+const keepRevoked = async (
+  db: Executor,
+  scope: WorkspaceScope,
+  methods: readonly AccessMethodRow[],
+  now: Date,
+): Promise<void> => {
+  for (const grantId of new Set(methods.map((m) => m.access_grant_id))) {
+    const grant = await findAccessGrant(
+      db,
+      scope.workspace_id,
+      { access_grant_id: grantId },
+      { forUpdate: true },
+    )
+    if (!grant) continue
+    const requests = grant.requested_access_methods.map((request) => {
+      const revoked = methods.filter((m) =>
+        request.created_access_method_ids.includes(m.access_method_id),
+      )
+      if (revoked.length === 0) return request
+      return {
+        ...request,
+        revoked_acs_system_ids: [
+          ...new Set([
+            ...(request.revoked_acs_system_ids ?? []),
+            ...revoked.map((m) => m.acs_system_id),
+          ]),
+        ],
+      }
+    })
+    await updateAccessGrant(db, grant.access_grant_id, {
+      requested_access_methods: json(requests),
+      updated_at: now,
+    })
+  }
+}
 
 /**
  * After a card credential is encoded: its access method (if it has one) is issued,

@@ -98,7 +98,9 @@ export const toAccessGrant = (
   space_ids: spaceIds,
   location_ids: spaceIds,
   access_method_ids: accessMethodIds,
-  requested_access_methods: row.requested_access_methods,
+  requested_access_methods: row.requested_access_methods.map(
+    ({ revoked_acs_system_ids: _internal, ...request }) => request,
+  ),
   warnings: row.warnings,
   errors: row.errors,
   pending_mutations: [],

@@ -250,6 +250,50 @@ forEachDatabase('Access Grants', (kind) => {
     )
   })
 
+  test('a deleted access method stays revoked when its grant changes; requesting the mode again makes a new one', async () => {
+    const seam = server.current.seam()
+    const ids = await entranceIds(seam)
+    const grant = await seam.accessGrants.create({
+      user_identity: { full_name: 'Rae Voke' },
+      acs_entrance_ids: [idOf(ids, room(109))],
+      requested_access_methods: [{ mode: 'card' }],
+      starts_at: '2026-06-01T15:00:00.000Z',
+      ends_at: '2026-06-03T11:00:00.000Z',
+    })
+    const [revokedId] = grant.access_method_ids
+    assert.ok(revokedId)
+    await seam.accessMethods.delete({ access_method_id: revokedId })
+
+    // New times re-apply the grant's rule: the revoked card is not made again.
+    await seam.accessGrants.update({
+      access_grant_id: grant.access_grant_id,
+      ends_at: '2026-06-04T11:00:00.000Z',
+    })
+    const changed = await seam.accessGrants.get({ access_grant_id: grant.access_grant_id })
+    assertResource('access_grant', changed)
+    assert.deepEqual(changed.access_method_ids, [])
+    assert.deepEqual(await seam.accessMethods.list({ access_grant_id: grant.access_grant_id }), [])
+    assert.deepEqual(
+      await seam.acs.credentials.list({ user_identity_id: grant.user_identity_id }),
+      [],
+    )
+    const [request] = changed.requested_access_methods
+    assert.deepEqual(request?.created_access_method_ids, [revokedId])
+    assert.equal(Object.hasOwn(request ?? {}, 'revoked_acs_system_ids'), false)
+
+    // Asking for a card again is a new request, served at once.
+    const again = await seam.accessGrants.requestAccessMethods({
+      access_grant_id: grant.access_grant_id,
+      requested_access_methods: [{ mode: 'card' }],
+    })
+    assert.equal(again.access_method_ids.length, 1)
+    assert.notEqual(again.access_method_ids[0], revokedId)
+    const [credential] = await seam.acs.credentials.list({
+      user_identity_id: grant.user_identity_id,
+    })
+    assert.equal(credential?.ends_at, '2026-06-04T11:00:00.000Z')
+  })
+
   test('encode_credential also takes the access method, answering with the credential', async () => {
     const seam = server.current.seam()
     const ids = await entranceIds(seam)
