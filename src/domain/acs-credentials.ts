@@ -166,6 +166,8 @@ export const createAcsCredential = async (
   })
 
 export interface NewCredential {
+  /** A given id (the sandbox's documented credential); a new one otherwise. */
+  acsCredentialId?: string
   system: AcsSystemRow
   user: AcsUserRow
   accessMethod: AcsCredential['access_method']
@@ -207,7 +209,7 @@ export const insertCredential = async (
   return insertAcsCredential(
     db,
     {
-      acs_credential_id: newId(),
+      acs_credential_id: credential.acsCredentialId ?? newId(),
       workspace_id: user.workspace_id,
       connected_account_id: system.connected_account_id,
       acs_system_id: system.acs_system_id,

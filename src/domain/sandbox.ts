@@ -1,8 +1,15 @@
 import { insertAcsCard, insertAcsEncoders } from '../db/acs-encoders.js'
-import { insertAcsEntrances, insertAcsSystem, insertConnectedAccount } from '../db/acs-systems.js'
+import {
+  findAcsSystemsByIds,
+  insertAcsEntrances,
+  insertAcsSystem,
+  insertConnectedAccount,
+} from '../db/acs-systems.js'
+import { insertAcsUser } from '../db/acs-users.js'
 import { type Executor, json } from '../db/schema.js'
 import { recordEvent } from '../events/log.js'
 import { blankCard } from '../providers/sandbox-visionline.js'
+import { insertCredential } from './acs-credentials.js'
 import { newId, stableId } from './ids.js'
 
 /**
@@ -26,6 +33,10 @@ const documentedIds: Record<string, string> = {
   'entrance:Room 101': '48ebfb50-c531-43c5-b9ea-409f26dabbd7',
   'entrance:Room 102': 'f74e4879-5991-4e2f-a368-888983dcfbfc',
   'entrance:Lobby': '5f4e3d2c-1b0a-9f8e-7d6c-5b4a3c2d1e0f',
+  // The guest room and the card of the encode_credential and scan_credential pages.
+  'entrance:Room 103': 'a1b2c3d4-e5f6-4a3b-2c1d-0e9f8a7b6c5d',
+  'acs_user:Sandbox Guest': '0fc82df4-391b-4d00-a234-86378f1c3952',
+  'acs_credential:Sandbox Guest': 'a383871c-331a-42ae-af66-146824505187',
 }
 
 /** One connected access system of the sandbox, with its doors and encoders. */
@@ -157,6 +168,43 @@ export const seedSandbox = async (db: Executor, workspaceId: string, now: Date):
     at: () => new Date(now.getTime() + tick++),
   }
   for (const site of sandboxSites) await seedSite(seeding, site)
+  await seedGuest(seeding)
+}
+
+/**
+ * A guest already booked at the hotel when the sandbox connects: "Sandbox Guest",
+ * with a key card for Room 103 and the Lobby waiting to be encoded, so that Seam's
+ * `encode_credential` page (`acs_credential_id: "a383871c-…"`) runs as written.
+ * It came with the system, so no creation events are recorded.
+ */
+const seedGuest = async ({ db, workspaceId, now, id, at }: Seeding): Promise<void> => {
+  const system = (await findAcsSystemsByIds(db, [id('acs_system')])).get(id('acs_system'))
+  if (!system) throw new Error('the sandbox hotel was not seeded')
+  const user = await insertAcsUser(db, {
+    acs_user_id: id('acs_user:Sandbox Guest'),
+    workspace_id: workspaceId,
+    acs_system_id: system.acs_system_id,
+    connected_account_id: system.connected_account_id,
+    full_name: 'Sandbox Guest',
+    email_address: null,
+    phone_number: null,
+    access_starts_at: null,
+    access_ends_at: null,
+    user_identity_id: null,
+    created_at: at(),
+    updated_at: now,
+  })
+  await insertCredential(db, {
+    acsCredentialId: id('acs_credential:Sandbox Guest'),
+    system,
+    user,
+    accessMethod: 'card',
+    code: null,
+    entranceIds: [id('entrance:Room 103'), id('entrance:Lobby')],
+    startsAt: new Date('2025-07-10T16:54:17.946Z'),
+    endsAt: new Date('2025-07-12T16:54:17.946Z'),
+    now: at(),
+  })
 }
 
 const seedSite = async (

@@ -6,7 +6,15 @@ import { sql } from 'kysely'
 import { loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/database.js'
 import { assertResource } from '../support/contract.js'
-import { backOffice, frontDesk, hotel, room101, since } from '../support/sandbox.js'
+import {
+  backOffice,
+  frontDesk,
+  fullNames,
+  hotel,
+  room101,
+  sandboxGuest,
+  since,
+} from '../support/sandbox.js'
 import type { TestServer } from '../support/server.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
 
@@ -494,7 +502,7 @@ forEachDatabase('security', (kind) => {
     const reset = await intruder.workspaces.resetSandbox()
     assert.equal(reset.status, 'success')
     assert.equal(reset.action_type, 'RESET_SANDBOX_WORKSPACE')
-    assert.deepEqual(await intruder.acs.users.list(), [])
+    assert.deepEqual(fullNames(await intruder.acs.users.list()), [sandboxGuest.fullName])
 
     const seam = s.seam()
     const user = await seam.acs.users.get({ acs_user_id: owned.acsUserId })

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { assertResource } from '../support/contract.js'
+import { sandboxGuest } from '../support/sandbox.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
 
 /**
@@ -89,6 +90,36 @@ forEachDatabase('seed flows: encode and scan a key card', (kind) => {
     assert.equal(event.acs_system_id, buildingSystemId)
     assert.equal(event.connected_account_id, acsUser.connected_account_id)
     assertResource('event', event)
+  })
+
+  test('seed 001: the encode_credential page runs as written, on the sandbox guest card', async () => {
+    const seam = server.current.seam()
+    const attempt = await seam.acs.encoders.encodeCredential({
+      acs_encoder_id: '18ad521a-308e-4182-b1a6-2338b46a2763',
+      acs_credential_id: 'a383871c-331a-42ae-af66-146824505187',
+    })
+    assertResource('action_attempt', attempt)
+    if (attempt.action_type !== 'ENCODE_CREDENTIAL' || attempt.status !== 'success') {
+      assert.fail(`encoding did not succeed: ${JSON.stringify(attempt)}`)
+    }
+    const result = attempt.result
+    assert.equal(result.acs_credential_id, sandboxGuest.acsCredentialId)
+    assert.equal(result.acs_user_id, sandboxGuest.acsUserId)
+    assert.equal(result.acs_system_id, '11111111-1111-1111-1111-111111111111')
+    assert.equal(result.access_method, 'card')
+    assert.equal(result.is_issued, true)
+    assert.ok(result.card_number)
+    assert.equal(result.starts_at, '2025-07-10T16:54:17.946Z')
+    assert.equal(result.ends_at, '2025-07-12T16:54:17.946Z')
+    assert.deepEqual(result.visionline_metadata?.guest_acs_entrance_ids, [
+      'a1b2c3d4-e5f6-4a3b-2c1d-0e9f8a7b6c5d',
+    ])
+    assert.deepEqual(result.visionline_metadata?.common_acs_entrance_ids, [
+      '5f4e3d2c-1b0a-9f8e-7d6c-5b4a3c2d1e0f',
+    ])
+    assert.equal(result.visionline_metadata?.is_valid, false, 'the stay is over')
+    const user = await seam.acs.users.get({ acs_user_id: result.acs_user_id })
+    assert.equal(user.full_name, sandboxGuest.fullName)
   })
 
   test('seed 001/004: encode_credential through the SDK waits for the attempt by default', async () => {

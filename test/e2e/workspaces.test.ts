@@ -3,7 +3,15 @@ import { test } from 'node:test'
 import { type SeamHttp, SeamHttpApiError } from '@seamapi/http/connect'
 import { assertResource } from '../support/contract.js'
 import { eventually } from '../support/poll.js'
-import { backOffice, frontDesk, hotel, room101, since } from '../support/sandbox.js'
+import {
+  backOffice,
+  frontDesk,
+  fullNames,
+  hotel,
+  room101,
+  sandboxGuest,
+  since,
+} from '../support/sandbox.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
 
 /**
@@ -125,8 +133,11 @@ forEachDatabase('workspaces', (kind) => {
     assert.equal(done.error, null)
 
     // What was made is gone.
-    assert.deepEqual(await seam.acs.users.list(), [])
-    assert.deepEqual(await seam.acs.credentials.list({ acs_system_id: hotel }), [])
+    assert.deepEqual(fullNames(await seam.acs.users.list()), [sandboxGuest.fullName])
+    assert.deepEqual(
+      (await seam.acs.credentials.list({ acs_system_id: hotel })).map((c) => c.acs_credential_id),
+      [sandboxGuest.acsCredentialId],
+    )
     await notFound(
       seam.acs.users.get({ acs_user_id: guest.user.acs_user_id }),
       'acs_user_not_found',
@@ -198,7 +209,7 @@ forEachDatabase('workspaces', (kind) => {
     const attempt = await seam.workspaces.resetSandbox()
     assert.equal(attempt.status, 'success')
     assert.equal(attempt.action_type, 'RESET_SANDBOX_WORKSPACE')
-    assert.deepEqual(await seam.acs.users.list(), [])
+    assert.deepEqual(fullNames(await seam.acs.users.list()), [sandboxGuest.fullName])
     assert.equal((await seam.acs.entrances.list({ limit: 1000 })).length, 29)
   })
 
@@ -251,7 +262,7 @@ forEachDatabase('workspaces', (kind) => {
     const attempt = await seam.workspaces.resetSandbox()
     assert.equal(attempt.status, 'success')
     assert.deepEqual(await snapshot(seam), seeded)
-    assert.deepEqual(await seam.acs.users.list(), [])
+    assert.deepEqual(fullNames(await seam.acs.users.list()), [sandboxGuest.fullName])
     // The first sandbox is untouched.
     const stays = await sandbox.acs.users.get({ acs_user_id: ownGuest.acs_user_id })
     assert.equal(stays.full_name, 'Stays')

@@ -6,6 +6,15 @@ export const hotel = '11111111-1111-1111-1111-111111111111'
 export const frontDesk = '18ad521a-308e-4182-b1a6-2338b46a2763'
 export const backOffice = 'b062df92-91c6-482c-a3f9-6e578f062d36'
 export const room101 = '48ebfb50-c531-43c5-b9ea-409f26dabbd7'
+/** The guest every sandbox starts with (its ids are Seam's in the default sandbox). */
+export const sandboxGuest = {
+  fullName: 'Sandbox Guest',
+  acsUserId: '0fc82df4-391b-4d00-a234-86378f1c3952',
+  acsCredentialId: 'a383871c-331a-42ae-af66-146824505187',
+}
+/** Full names of ACS users, to compare a list with what the sandbox starts with. */
+export const fullNames = (users: readonly { full_name?: string | null }[]): (string | null)[] =>
+  users.map((u) => u.full_name ?? null)
 export const unknownId = '00000000-0000-4000-8000-000000000000'
 
 /** A `since` before anything a test server recorded. */
