@@ -11,7 +11,7 @@ import { type RequestContract, requestContract } from './contract/validation.js'
 import type { DomainContext } from './domain/context.js'
 import { DomainError } from './domain/errors.js'
 import { ApiKeyCache, authenticate } from './http/auth.js'
-import { type ErrorBody, toHttpFailure } from './http/errors.js'
+import { answerClientError, type ErrorBody, toHttpFailure } from './http/errors.js'
 import type { RouteDefinition } from './http/route.js'
 import { routes as allRoutes } from './routes/index.js'
 
@@ -30,6 +30,9 @@ const publicUrl = (request: FastifyRequest): URL =>
  * The HTTP app: every endpoint of `routes` on each method the OpenAPI document lists
  * for it, behind API-key auth and contract validation, answering in Seam's shapes.
  */
+/** The largest request body, and the largest URL plus headers, a request may have. */
+const requestSizeLimit = 1024 * 1024
+
 export const buildServer = (options: ServerOptions): FastifyInstance => {
   const { ctx } = options
   const apiKeys = new ApiKeyCache()
@@ -37,7 +40,10 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: requestSizeLimit,
+    // GET takes what POST takes: a list of thousands of ids fits in the query string.
+    http: { maxHeaderSize: requestSizeLimit },
+    clientErrorHandler: answerClientError,
     routerOptions: { ignoreTrailingSlash: true },
   })
 

@@ -54,6 +54,13 @@ export interface EventFilters {
 }
 
 /**
+ * Up to this many ids, a resource filter is a containment test per id, which the GIN
+ * index on `payload` answers; a longer list is matched in one pass instead (an OR of
+ * thousands of terms would exhaust the query builder and PostgreSQL's parameters).
+ */
+const indexedIdLimit = 100
+
+/**
  * Newest first. Resource filters are jsonb containment tests, which the GIN index on
  * `payload` answers for every id field at once. An id also matches the plural field
  * some events carry (`access_grant_ids` on `access_method.*` events).
@@ -79,12 +86,15 @@ export const listEvents = async (
   for (const { key, values } of filters.resources) {
     if (values.length === 0) return []
     query = query.where((eb) =>
-      eb.or(
-        values.flatMap((value) => [
-          sql<boolean>`${eb.ref('payload')} @> ${json({ [key]: value })}::jsonb`,
-          sql<boolean>`${eb.ref('payload')} @> ${json({ [`${key}s`]: [value] })}::jsonb`,
-        ]),
-      ),
+      values.length <= indexedIdLimit
+        ? eb.or(
+            values.flatMap((value) => [
+              sql<boolean>`${eb.ref('payload')} @> ${json({ [key]: value })}::jsonb`,
+              sql<boolean>`${eb.ref('payload')} @> ${json({ [`${key}s`]: [value] })}::jsonb`,
+            ]),
+          )
+        : // Beyond that, one array parameter per filter: any number of ids, one scan.
+          sql<boolean>`(${eb.ref('payload')}->>${key} = any(${[...values]}::text[]) or ${eb.ref('payload')}->${`${key}s`} ?| ${[...values]}::text[])`,
     )
   }
   return query

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
 import { DomainError, type ErrorKind, type ValidationErrors } from '../domain/errors.js'
 
 /** The error body every failure answers with, Seam's shape. */
@@ -86,4 +88,40 @@ export const toHttpFailure = (error: unknown): HttpFailure => {
     message: 'Something went wrong on our side; the request id identifies it in the server log',
     unexpected: true,
   }
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (headers or URL over the
+ * limit, a request that never finishes arriving, malformed HTTP), answered in Seam's
+ * error shape like every other failure. The connection is closed afterwards.
+ */
+export const answerClientError = (
+  error: Error & { code?: string },
+  socket: {
+    destroyed: boolean
+    writable: boolean
+    write(data: string): unknown
+    destroy(error?: Error): unknown
+  },
+): void => {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, type, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'request_too_large', 'The URL and headers together are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'The request did not arrive in time']
+        : [400, 'invalid_input', 'The request is not valid HTTP']
+  const requestId = randomUUID()
+  const body = JSON.stringify({ error: { type, message, request_id: requestId } })
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        `seam-request-id: ${requestId}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    )
+  }
+  socket.destroy(error)
 }

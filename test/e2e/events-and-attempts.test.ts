@@ -235,6 +235,26 @@ forEachDatabase('events and pagination', (kind) => {
     }
   })
 
+  test('a long list of ids filters like a short one', async () => {
+    const seam = server.current.seam()
+    const ids = (events: { event_id: string }[]) => events.map((e) => e.event_id)
+    const short = ids(await seam.events.list({ since, acs_system_ids: [made.saltoSystemId] }))
+    assert.equal(short.length, 7)
+    for (const count of [150, 10_000]) {
+      const others = Array.from({ length: count }, () => randomUUID())
+      const long = await seam.events.list({
+        since,
+        acs_system_ids: [
+          ...others.slice(0, count / 2),
+          made.saltoSystemId,
+          ...others.slice(count / 2),
+        ],
+      })
+      assert.deepEqual(ids(long), short, `${count} ids`)
+      assert.deepEqual(await seam.events.list({ since, acs_system_ids: others }), [])
+    }
+  })
+
   test('event_ids', async () => {
     const seam = server.current.seam()
     const all = await seam.events.list({ since })

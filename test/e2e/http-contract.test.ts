@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { connect } from 'node:net'
 import { before, test } from 'node:test'
 import {
   type SeamHttp,
@@ -274,6 +275,34 @@ forEachDatabase('HTTP contract', (kind) => {
         'unsupported_media_type',
       )
     }
+  })
+
+  test('what the HTTP parser refuses is answered in the error shape too', async () => {
+    const s = server.current
+    // A query string of 2 MiB is over the 1 MiB limit on URL and headers.
+    const ids = Array.from({ length: 40_000 }, () => randomUUID()).join(',')
+    await expectError(
+      await s.fetch(`/acs/credentials/list?acs_credential_ids=${ids}`),
+      431,
+      'request_too_large',
+    )
+    // Not HTTP at all.
+    const { port, hostname } = new URL(s.url)
+    const raw = await new Promise<string>((resolve, reject) => {
+      let answer = ''
+      const socket = connect(Number(port), hostname, () => socket.write('HELLO THERE\r\n\r\n'))
+      socket.on('data', (chunk) => {
+        answer += chunk.toString()
+      })
+      socket.on('close', () => resolve(answer))
+      socket.on('error', reject)
+    })
+    const [head = '', body = ''] = raw.split('\r\n\r\n')
+    assert.match(head, /^HTTP\/1\.1 400 /)
+    const parsed = JSON.parse(body) as SeamErrorBody
+    assertErrorBody(parsed)
+    assert.equal(parsed.error.type, 'invalid_input')
+    assert.match(head, new RegExp(`seam-request-id: ${parsed.error.request_id}`))
   })
 
   test('unknown endpoints are 404; a method the endpoint does not take is 405 with Allow', async () => {
