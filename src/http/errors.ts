@@ -45,6 +45,12 @@ const invalidValueCodes = new Set(['22P02', '22007', '22008', '22009', '22003', 
 const concurrentChangeCodes = new Set(['23503', '40P01', '40001'])
 
 /**
+ * A unique key taken by a concurrent transaction between our check and our insert
+ * (the check answers `…_already_in_use` when there is no race).
+ */
+const uniqueViolation = '23505'
+
+/**
  * Maps anything a request can throw to a status and a Seam error. No input gets a
  * 500 on purpose: only a defect does, and its details stay in the log.
  */
@@ -72,6 +78,14 @@ export const toHttpFailure = (error: unknown): HttpFailure => {
       status: 400,
       type: 'invalid_input',
       message: 'A parameter has a value that is not valid',
+    }
+  }
+  if (code === uniqueViolation) {
+    return {
+      status: 409,
+      type: 'conflict',
+      message:
+        'Another request stored something with the same key at the same moment; use another key or retry',
     }
   }
   if (code !== undefined && concurrentChangeCodes.has(code)) {
