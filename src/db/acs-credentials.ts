@@ -1,7 +1,7 @@
 import type { Insertable, Updateable } from 'kysely'
 import { isUuid, type Page, type PageRequest, paginate } from './pagination.js'
 import type { AcsCredentialRow, AcsCredentialsTable, Executor } from './schema.js'
-import { escapeLike } from './search.js'
+import { containsText } from './search.js'
 
 export const insertAcsCredential = async (
   db: Executor,
@@ -88,16 +88,26 @@ export const listAcsCredentials = async (
     query = query.where('acs_credentials.created_at', '<', filters.created_before)
   }
   if (filters.search !== undefined) {
-    const pattern = `%${escapeLike(filters.search)}%`
+    const search = filters.search
+    // display_name is made of the entrances' names: a partial match of one of them.
     query = query.where((eb) =>
       eb.or([
-        eb('acs_credentials.card_number', 'ilike', pattern),
-        eb('acs_credentials.code', 'ilike', pattern),
-        eb('acs_credentials.acs_user_id', 'in', (sub) =>
-          sub
-            .selectFrom('acs_users')
-            .select('acs_users.acs_user_id')
-            .where('acs_users.full_name', 'ilike', pattern),
+        containsText(['acs_credentials.card_number', 'acs_credentials.code'], search, [
+          'acs_credentials.acs_user_id',
+          'acs_credentials.acs_credential_id',
+        ]),
+        eb(
+          'acs_credentials.acs_credential_id',
+          'in',
+          eb
+            .selectFrom('acs_credential_entrances')
+            .innerJoin(
+              'acs_entrances',
+              'acs_entrances.acs_entrance_id',
+              'acs_credential_entrances.acs_entrance_id',
+            )
+            .select('acs_credential_entrances.acs_credential_id')
+            .where(containsText(['acs_entrances.display_name'], search)),
         ),
       ]),
     )

@@ -60,7 +60,7 @@ export const listAcsSystems = async (
     query = query.where('connected_account_id', '=', filters.connected_account_id)
   }
   if (filters.search !== undefined) {
-    query = query.where(containsText(['name'], filters.search))
+    query = query.where(containsText(['name'], filters.search, ['acs_system_id']))
   }
   return query.orderBy('created_at').orderBy('acs_system_id').execute()
 }

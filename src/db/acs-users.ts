@@ -81,8 +81,25 @@ export const listAcsUsers = async (
     query = query.where('created_at', '<', filters.created_before)
   }
   if (filters.search !== undefined) {
-    query = query.where(
-      containsText(['full_name', 'email_address', 'phone_number'], filters.search),
+    const search = filters.search
+    query = query.where((eb) =>
+      eb.or([
+        containsText(['full_name', 'email_address', 'phone_number'], search, [
+          'acs_user_id',
+          'user_identity_id',
+        ]),
+        eb(
+          'user_identity_id',
+          'in',
+          eb
+            .selectFrom('user_identities')
+            .select('user_identities.user_identity_id')
+            .where('user_identities.workspace_id', '=', workspaceId)
+            .where(
+              containsText(['user_identities.full_name', 'user_identities.phone_number'], search),
+            ),
+        ),
+      ]),
     )
   }
   return paginate(query, 'acs_users', 'acs_user_id', page)

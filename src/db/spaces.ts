@@ -66,7 +66,7 @@ export const listSpaces = async (
   let query = db.selectFrom('spaces').selectAll().where('workspace_id', '=', workspaceId)
   if (filters.space_key !== undefined) query = query.where('space_key', '=', filters.space_key)
   if (filters.search !== undefined) {
-    query = query.where(containsText(['name'], filters.search))
+    query = query.where(containsText(['name', 'space_key'], filters.search))
   }
   return paginate(query, 'spaces', 'space_id', page)
 }

@@ -64,10 +64,9 @@ export const listUserIdentities = async (
   }
   if (filters.search !== undefined && filters.search !== '') {
     query = query.where(
-      containsText(
-        ['full_name', 'email_address', 'phone_number', 'user_identity_key'],
-        filters.search,
-      ),
+      containsText(['full_name', 'email_address', 'phone_number'], filters.search, [
+        'user_identity_id',
+      ]),
     )
   }
   return paginate(query, 'user_identities', 'user_identity_id', page)
