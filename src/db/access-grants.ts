@@ -35,7 +35,8 @@ export const findAccessGrant = async (
 
 export interface AccessGrantFilters {
   access_grant_ids?: string[] | undefined
-  access_grant_key?: string | undefined
+  /** null: grants without a key. */
+  access_grant_key?: string | null | undefined
   reservation_key?: string | undefined
   user_identity_id?: string | undefined
   acs_system_id?: string | undefined
@@ -58,7 +59,9 @@ export const listAccessGrants = async (
     if (ids.length === 0) return { items: [], nextPageCursor: null }
     query = query.where('access_grants.access_grant_id', 'in', ids)
   }
-  if (filters.access_grant_key !== undefined) {
+  if (filters.access_grant_key === null) {
+    query = query.where('access_grants.access_grant_key', 'is', null)
+  } else if (filters.access_grant_key !== undefined) {
     query = query.where('access_grants.access_grant_key', '=', filters.access_grant_key)
   }
   if (filters.reservation_key !== undefined) {

@@ -60,11 +60,31 @@ export const findSpacesByKeys = async (
 export const listSpaces = async (
   db: Executor,
   workspaceId: string,
-  filters: { search?: string | undefined; space_key?: string | undefined },
+  filters: {
+    search?: string | undefined
+    space_key?: string | undefined
+    /** Spaces with an entrance of this connected account. */
+    connected_account_id?: string | undefined
+  },
   page: PageRequest,
 ): Promise<Page<SpaceRow>> => {
   let query = db.selectFrom('spaces').selectAll().where('workspace_id', '=', workspaceId)
   if (filters.space_key !== undefined) query = query.where('space_key', '=', filters.space_key)
+  const accountId = filters.connected_account_id
+  if (accountId !== undefined) {
+    if (!isUuid(accountId)) return { items: [], nextPageCursor: null }
+    query = query.where('space_id', 'in', (eb) =>
+      eb
+        .selectFrom('space_entrances')
+        .innerJoin(
+          'acs_entrances',
+          'acs_entrances.acs_entrance_id',
+          'space_entrances.acs_entrance_id',
+        )
+        .select('space_entrances.space_id')
+        .where('acs_entrances.connected_account_id', '=', accountId),
+    )
+  }
   if (filters.search !== undefined) {
     query = query.where(containsText(['name', 'space_key'], filters.search))
   }

@@ -248,8 +248,12 @@ export const listAccessGrantsPage = async (
   scope: WorkspaceScope,
   input: RouteRequestBody<'/access_grants/list'>,
 ): Promise<Page<AccessGrant>> => {
-  // Keysmith manages no devices or access codes: nothing matches those filters.
-  if (input.device_id !== undefined || input.access_code_id !== undefined) {
+  // Keysmith manages no devices, access codes or customers: nothing matches those filters.
+  if (
+    input.device_id !== undefined ||
+    input.access_code_id !== undefined ||
+    input.customer_key !== undefined
+  ) {
     return { items: [], nextPageCursor: null }
   }
   const page = await listAccessGrants(
@@ -257,7 +261,7 @@ export const listAccessGrantsPage = async (
     scope.workspace_id,
     {
       access_grant_ids: input.access_grant_ids,
-      access_grant_key: input.access_grant_key ?? undefined,
+      access_grant_key: input.access_grant_key,
       reservation_key: input.reservation_key,
       user_identity_id: input.user_identity_id,
       acs_system_id: input.acs_system_id,

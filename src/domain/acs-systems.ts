@@ -45,13 +45,15 @@ export const listAcsSystemsOf = async (
   ctx: DomainContext,
   scope: WorkspaceScope,
   input: RouteRequestBody<'/acs/systems/list'>,
-): Promise<AcsSystem[]> =>
-  (
-    await listAcsSystems(ctx.db, scope.workspace_id, {
-      connected_account_id: input.connected_account_id,
-      search: input.search,
-    })
-  ).map(toAcsSystem)
+): Promise<AcsSystem[]> => {
+  // Keysmith has no customers: no access system belongs to one.
+  if (input.customer_key !== undefined) return []
+  const rows = await listAcsSystems(ctx.db, scope.workspace_id, {
+    connected_account_id: input.connected_account_id,
+    search: input.search,
+  })
+  return rows.map(toAcsSystem)
+}
 
 export const getAcsEntrance = async (
   ctx: DomainContext,
@@ -70,6 +72,8 @@ export const listAcsEntrancesPage = async (
   scope: WorkspaceScope,
   input: RouteRequestBody<'/acs/entrances/list'>,
 ): Promise<Page<AcsEntrance>> => {
+  // Keysmith has no customers: no entrance belongs to one.
+  if (input.customer_key !== undefined) return { items: [], nextPageCursor: null }
   const page = await listAcsEntrances(
     ctx.db,
     scope.workspace_id,
@@ -79,7 +83,8 @@ export const listAcsEntrancesPage = async (
       acs_entrance_ids: input.acs_entrance_ids,
       connected_account_id: input.connected_account_id,
       search: input.search,
-      space_id: input.space_id,
+      // location_id is the deprecated name of space_id.
+      space_id: input.space_id ?? input.location_id ?? undefined,
     },
     { limit: input.limit ?? 900, pageCursor: input.page_cursor },
   )

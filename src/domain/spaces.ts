@@ -146,10 +146,22 @@ export const listSpacesPage = async (
   scope: WorkspaceScope,
   input: RouteRequestBody<'/spaces/list'>,
 ): Promise<Page<Space>> => {
+  // Keysmith has no customers, and its spaces are not nested: nothing matches those filters.
+  if (
+    input.customer_key !== undefined ||
+    input.parent_space_id !== undefined ||
+    input.parent_space_key !== undefined
+  ) {
+    return { items: [], nextPageCursor: null }
+  }
   const page = await listSpaces(
     ctx.db,
     scope.workspace_id,
-    { search: input.search, space_key: input.space_key },
+    {
+      search: input.search,
+      space_key: input.space_key,
+      connected_account_id: input.connected_account_id,
+    },
     { limit: input.limit ?? 500, pageCursor: input.page_cursor },
   )
   return { ...page, items: await presentSpaces(ctx.db, page.items) }
@@ -171,7 +183,9 @@ export const updateSpaceDetails = async (
       ...(input.space_key !== undefined && input.space_id !== undefined
         ? { space_key: input.space_key }
         : {}),
-      ...(input.customer_data !== undefined ? { customer_data: json(input.customer_data) } : {}),
+      ...(input.customer_data !== undefined
+        ? { customer_data: json(mergeCustomerData(space.customer_data, input.customer_data)) }
+        : {}),
       updated_at: now,
     })
     if (input.acs_entrance_ids !== undefined) {
@@ -222,3 +236,17 @@ export const deleteSpaceById = async (
     for (const grant of grants) await syncAccessGrant(db, grant, now, { isNew: false })
     await recordEvent(db, scope.workspace_id, 'space.deleted', fields, now)
   })
+
+/**
+ * `customer_data` on update: only the keys given change, and a key given as null is
+ * cleared.
+ */
+export const mergeCustomerData = (
+  current: Readonly<Record<string, string | null>> | null,
+  changes: Readonly<Record<string, string | null | undefined>>,
+): Record<string, string> | null => {
+  const merged = Object.entries({ ...current, ...changes }).filter(
+    (entry): entry is [string, string] => typeof entry[1] === 'string',
+  )
+  return merged.length > 0 ? Object.fromEntries(merged) : null
+}
