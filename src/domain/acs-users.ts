@@ -16,7 +16,7 @@ import { recordEvent } from '../events/log.js'
 import { toAcsUser } from '../resources/acs.js'
 import { assertNotManagedByAccessGrant, deleteCredentialRows } from './acs-credentials.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
-import { invalidInput, notFound } from './errors.js'
+import { assertNotEmpty, invalidInput, notFound } from './errors.js'
 import { newId } from './ids.js'
 import { assertEndsAfterStarts, parseOptionalTime } from './time.js'
 
@@ -103,6 +103,7 @@ export const createAcsUser = async (
 ): Promise<AcsUser> =>
   ctx.db.transaction().execute(async (db) => {
     const now = ctx.now()
+    assertNotEmpty({ full_name: input.full_name })
     const system = await findAcsSystem(db, scope.workspace_id, input.acs_system_id)
     if (!system) throw notFound('acs_system', input.acs_system_id)
     const [groupId] = input.acs_access_group_ids ?? []
@@ -177,6 +178,7 @@ export const updateAcsUserProfile = async (
   input: RouteRequestBody<'/acs/users/update'>,
 ): Promise<void> =>
   ctx.db.transaction().execute(async (db) => {
+    assertNotEmpty({ full_name: input.full_name })
     const user = await requireAcsUser(db, scope, input, { forUpdate: true })
     const schedule = input.access_schedule
     let access: { access_starts_at: Date | null; access_ends_at: Date | null } | undefined

@@ -64,3 +64,15 @@ export const invalidInput = (message: string, parameter?: string): DomainError =
     message,
     parameter ? { _errors: [], [parameter]: { _errors: [message] } } : undefined,
   )
+
+/**
+ * Names and keys that are given must say something: the document's resources never
+ * carry an empty `full_name` or `user_identity_key`.
+ */
+export const assertNotEmpty = (values: Record<string, string | null | undefined>): void => {
+  for (const [parameter, value] of Object.entries(values)) {
+    if (value !== undefined && value !== null && value.trim() === '') {
+      throw invalidInput(`${parameter} must not be empty`, parameter)
+    }
+  }
+}

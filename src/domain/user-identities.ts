@@ -32,7 +32,7 @@ import {
   requireAcsUser,
 } from './acs-users.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
-import { DomainError, invalidInput, notFound } from './errors.js'
+import { assertNotEmpty, DomainError, invalidInput, notFound } from './errors.js'
 import { newId } from './ids.js'
 import { parseOptionalTime } from './time.js'
 
@@ -100,6 +100,7 @@ export const insertIdentity = async (
   profile: IdentityProfile,
   now: Date,
 ): Promise<UserIdentityRow> => {
+  assertNotEmpty({ full_name: profile.full_name, user_identity_key: profile.user_identity_key })
   await assertKeyFree(db, scope, profile.user_identity_key)
   return insertUserIdentity(db, {
     user_identity_id: newId(),
@@ -171,6 +172,7 @@ export const updateUserIdentityProfile = async (
       { user_identity_id: input.user_identity_id },
       { forUpdate: true },
     )
+    assertNotEmpty({ full_name: input.full_name, user_identity_key: input.user_identity_key })
     await assertKeyFree(db, scope, input.user_identity_key, identity.user_identity_id)
     const changes = {
       ...(input.full_name !== undefined ? { full_name: input.full_name } : {}),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { SeamHttp } from '@seamapi/http/connect'
+import { type SeamHttp, SeamHttpInvalidInputError } from '@seamapi/http/connect'
 import { expectApiError, hotel, since, unknownId } from '../support/sandbox.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
 
@@ -133,6 +133,49 @@ forEachDatabase('user identities and spaces', (kind) => {
       }),
       404,
       'acs_user_not_found',
+    )
+  })
+
+  test('an empty full_name or user_identity_key is refused, naming the parameter', async () => {
+    const seam = server.current.seam()
+    const empty = async (call: Promise<unknown>, parameter: string) => {
+      const error = await expectApiError(
+        call,
+        400,
+        'invalid_input',
+        /must not be empty|fewer than 1 characters/,
+      )
+      assert.ok(error instanceof SeamHttpInvalidInputError)
+      assert.ok(error.getValidationErrorMessages(parameter).length > 0, parameter)
+    }
+    await empty(seam.acs.users.create({ acs_system_id: hotel, full_name: '' }), 'full_name')
+    const user = await seam.acs.users.create({ acs_system_id: hotel, full_name: 'Has A Name' })
+    await empty(
+      seam.acs.users.update({ acs_user_id: user.acs_user_id, full_name: '  ' }),
+      'full_name',
+    )
+    await empty(seam.userIdentities.create({ full_name: '' }), 'full_name')
+    await empty(seam.userIdentities.create({ user_identity_key: '' }), 'user_identity_key')
+    const identity = await seam.userIdentities.create({ full_name: 'Also Named' })
+    await empty(
+      seam.userIdentities.update({ user_identity_id: identity.user_identity_id, full_name: '' }),
+      'full_name',
+    )
+    await empty(
+      seam.accessGrants.create({
+        user_identity: { full_name: '' },
+        acs_entrance_ids: [],
+        requested_access_methods: [{ mode: 'card' }],
+      }),
+      'user_identity',
+    )
+    assert.equal(
+      (await seam.acs.users.get({ acs_user_id: user.acs_user_id })).full_name,
+      'Has A Name',
+    )
+    assert.equal(
+      (await seam.userIdentities.get({ user_identity_id: identity.user_identity_id })).full_name,
+      'Also Named',
     )
   })
 
