@@ -42,6 +42,37 @@ export const findAcsUserByIdentity = async (
     .executeTakeFirst()
 }
 
+/**
+ * An ACS user of the access system not linked to any user identity, with this email
+ * address (in any case) or phone number: the same person, already known to the system.
+ */
+export const findUnlinkedAcsUserByContact = async (
+  db: Executor,
+  workspaceId: string,
+  acsSystemId: string,
+  contact: { email_address: string | null; phone_number: string | null },
+): Promise<AcsUserRow | undefined> => {
+  const { email_address: email, phone_number: phone } = contact
+  if (email === null && phone === null) return undefined
+  return db
+    .selectFrom('acs_users')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('acs_system_id', '=', acsSystemId)
+    .where('user_identity_id', 'is', null)
+    .where((eb) =>
+      eb.or([
+        ...(email !== null
+          ? [eb(eb.fn('lower', ['email_address']), '=', email.toLowerCase())]
+          : []),
+        ...(phone !== null ? [eb('phone_number', '=', phone)] : []),
+      ]),
+    )
+    .orderBy('created_at')
+    .forUpdate()
+    .executeTakeFirst()
+}
+
 export interface AcsUserFilters {
   acs_system_id?: string | undefined
   user_identity_id?: string | undefined

@@ -5,6 +5,7 @@ import {
   deleteAcsUser,
   findAcsUser,
   findAcsUserByIdentity,
+  findUnlinkedAcsUserByContact,
   insertAcsUser,
   listAcsUsers,
   updateAcsUser,
@@ -211,8 +212,10 @@ export const setAcsUserSuspended = async (
   })
 
 /**
- * The ACS user that represents a user identity in an access system, created (with
- * the identity's name and contacts) if the identity has none there yet.
+ * The ACS user that represents a user identity in an access system: the one linked
+ * already; else an unlinked one with the identity's email address or phone number
+ * (the same person, known to the system before), which is linked; else a new one with
+ * the identity's name and contacts.
  */
 export const ensureAcsUserForIdentity = async (
   db: Executor,
@@ -227,6 +230,19 @@ export const ensureAcsUserForIdentity = async (
     identity.user_identity_id,
   )
   if (existing) return existing
+  const known = await findUnlinkedAcsUserByContact(
+    db,
+    identity.workspace_id,
+    system.acs_system_id,
+    identity,
+  )
+  if (known) {
+    await updateAcsUser(db, known.acs_user_id, {
+      user_identity_id: identity.user_identity_id,
+      updated_at: now,
+    })
+    return { ...known, user_identity_id: identity.user_identity_id, updated_at: now }
+  }
   const user = await insertAcsUser(db, {
     acs_user_id: newId(),
     workspace_id: identity.workspace_id,

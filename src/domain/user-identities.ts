@@ -228,8 +228,8 @@ export const addAcsUserToIdentity = async (
   input: RouteRequestBody<'/user_identities/add_acs_user'>,
 ): Promise<void> =>
   ctx.db.transaction().execute(async (db) => {
-    const identity = await requireUserIdentity(db, scope, input, { forUpdate: true })
     const user = await requireAcsUser(db, scope, input, { forUpdate: true })
+    const identity = await identityToLink(db, scope, input, user, ctx.now())
     if (user.user_identity_id === identity.user_identity_id) return
     if (user.user_identity_id !== null) {
       throw invalidInput('The ACS user already belongs to another user identity', 'acs_user_id')
@@ -240,6 +240,40 @@ export const addAcsUserToIdentity = async (
       updated_at: ctx.now(),
     })
   })
+
+/**
+ * The user identity `add_acs_user` links to. An unknown `user_identity_key` makes a
+ * new identity with that key and the ACS user's name and contacts, as the document
+ * says.
+ */
+const identityToLink = async (
+  db: Executor,
+  scope: WorkspaceScope,
+  input: { user_identity_id?: string; user_identity_key?: string },
+  user: AcsUserRow,
+  now: Date,
+): Promise<UserIdentityRow> => {
+  const key = input.user_identity_id === undefined ? input.user_identity_key : undefined
+  if (key === undefined) return requireUserIdentity(db, scope, input, { forUpdate: true })
+  const found = await findUserIdentity(
+    db,
+    scope.workspace_id,
+    { user_identity_key: key },
+    { forUpdate: true },
+  )
+  if (found) return found
+  return insertIdentity(
+    db,
+    scope,
+    {
+      user_identity_key: key,
+      full_name: user.full_name,
+      email_address: user.email_address,
+      phone_number: user.phone_number,
+    },
+    now,
+  )
+}
 
 export const removeAcsUserFromIdentity = async (
   ctx: DomainContext,

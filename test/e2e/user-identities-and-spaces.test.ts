@@ -136,6 +136,78 @@ forEachDatabase('user identities and spaces', (kind) => {
     )
   })
 
+  test('an ACS user the access system already has with the same email or phone is linked, not duplicated', async () => {
+    const seam = server.current.seam()
+    const salto = await saltoKsSystemId(seam)
+    const byEmail = await seam.acs.users.create({
+      acs_system_id: hotel,
+      full_name: 'Lena Ortiz',
+      email_address: 'Lena@Example.com',
+    })
+    const byPhone = await seam.acs.users.create({
+      acs_system_id: salto,
+      full_name: 'L. Ortiz',
+      phone_number: '+15555550444',
+    })
+    const identity = await seam.userIdentities.create({
+      full_name: 'Lena Ortiz',
+      email_address: 'lena@example.com',
+      phone_number: '+15555550444',
+      acs_system_ids: [hotel, salto],
+    })
+    assert.deepEqual(
+      [...identity.acs_user_ids].sort(),
+      [byEmail.acs_user_id, byPhone.acs_user_id].sort(),
+    )
+    const users = await seam.acs.users.list({ user_identity_id: identity.user_identity_id })
+    assert.equal(users.length, 2)
+    assert.equal((await seam.acs.users.list({ search: 'Ortiz' })).length, 2, 'no new ACS users')
+
+    // A credential for the identity in a system uses the linked ACS user too.
+    const other = await seam.acs.users.create({
+      acs_system_id: hotel,
+      full_name: 'Milo Park',
+      phone_number: '+15555550555',
+    })
+    const milo = await seam.userIdentities.create({
+      full_name: 'Milo Park',
+      phone_number: '+15555550555',
+    })
+    const credential = await seam.acs.credentials.create({
+      user_identity_id: milo.user_identity_id,
+      acs_system_id: hotel,
+      access_method: 'card',
+    })
+    assert.equal(credential.acs_user_id, other.acs_user_id)
+  })
+
+  test('add_acs_user with an unknown user_identity_key makes the identity from the ACS user', async () => {
+    const seam = server.current.seam()
+    const acsUser = await seam.acs.users.create({
+      acs_system_id: hotel,
+      full_name: 'Noor Haddad',
+      email_address: 'noor@example.com',
+    })
+    await seam.userIdentities.addAcsUser({
+      user_identity_key: 'guest-noor',
+      acs_user_id: acsUser.acs_user_id,
+    })
+    const identity = await seam.userIdentities.get({ user_identity_key: 'guest-noor' })
+    assert.equal(identity.full_name, 'Noor Haddad')
+    assert.equal(identity.email_address, 'noor@example.com')
+    assert.deepEqual(identity.acs_user_ids, [acsUser.acs_user_id])
+    // The key now names that identity.
+    const second = await seam.acs.users.create({ acs_system_id: hotel, full_name: 'Noor again' })
+    await expectApiError(
+      seam.userIdentities.addAcsUser({
+        user_identity_key: 'guest-noor',
+        acs_user_id: second.acs_user_id,
+      }),
+      400,
+      'invalid_input',
+    )
+  })
+
   test('an empty full_name or user_identity_key is refused, naming the parameter', async () => {
     const seam = server.current.seam()
     const empty = async (call: Promise<unknown>, parameter: string) => {
