@@ -183,8 +183,8 @@ export interface NewCredential {
 /**
  * Writes a credential for an ACS user (the caller has checked the request). A PIN,
  * or a card the access system assigns itself, is issued at once: the system holds it
- * as soon as it syncs. A card to encode waits for its encoding; on Visionline it gets
- * the system's next credential number.
+ * as soon as it syncs, and `acs_credential.issued` is recorded. A card to encode
+ * waits for its encoding; on Visionline it gets the system's next credential number.
  */
 export const insertCredential = async (
   db: Executor,
@@ -206,7 +206,7 @@ export const insertCredential = async (
           issued_card_count: 0,
         }
       : null
-  return insertAcsCredential(
+  const row = await insertAcsCredential(
     db,
     {
       acs_credential_id: credential.acsCredentialId ?? newId(),
@@ -229,6 +229,20 @@ export const insertCredential = async (
     },
     credential.entranceIds,
   )
+  if (issuedNow) {
+    await recordEvent(
+      db,
+      row.workspace_id,
+      'acs_credential.issued',
+      {
+        acs_credential_id: row.acs_credential_id,
+        acs_system_id: row.acs_system_id,
+        connected_account_id: row.connected_account_id,
+      },
+      now,
+    )
+  }
+  return row
 }
 
 /**

@@ -363,6 +363,17 @@ forEachDatabase('Access Grants', (kind) => {
     const [event] = issued
     assert.ok(event && event.event_type === 'access_method.issued')
     assert.equal(event.code, method.code)
+    // The credential behind it was issued at once too.
+    const [credential] = await seam.acs.credentials.list({
+      user_identity_id: grant.user_identity_id,
+    })
+    assert.ok(credential?.is_issued)
+    const credentialIssued = await seam.events.list({
+      since,
+      acs_credential_id: credential.acs_credential_id,
+      event_type: 'acs_credential.issued',
+    })
+    assert.equal(credentialIssued.length, 1)
     // A code cannot be encoded onto a card.
     await expectApiError(
       seam.accessMethods.encode({ access_method_id: methodId, acs_encoder_id: frontDesk }),
