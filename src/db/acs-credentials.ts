@@ -135,6 +135,31 @@ export const listAcsCredentialsForEntrance = async (
     .orderBy('acs_credentials.acs_credential_id')
     .execute()
 
+/** Issued cards of an access system that open any of these entrances. */
+export const findIssuedCardsOpening = async (
+  db: Executor,
+  acsSystemId: string,
+  acsEntranceIds: readonly string[],
+): Promise<AcsCredentialRow[]> => {
+  if (acsEntranceIds.length === 0) return []
+  return db
+    .selectFrom('acs_credentials')
+    .selectAll()
+    .where('acs_system_id', '=', acsSystemId)
+    .where('access_method', '=', 'card')
+    .where('is_issued', '=', true)
+    .where('acs_credential_id', 'in', (eb) =>
+      eb
+        .selectFrom('acs_credential_entrances')
+        .select('acs_credential_entrances.acs_credential_id')
+        .where('acs_credential_entrances.acs_entrance_id', 'in', [...acsEntranceIds]),
+    )
+    .orderBy('created_at')
+    .orderBy('acs_credential_id')
+    .forUpdate()
+    .execute()
+}
+
 export const listAcsCredentialsOfUser = async (
   db: Executor,
   acsUserId: string,

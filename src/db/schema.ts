@@ -89,6 +89,8 @@ export interface VisionlineCredentialData {
   joiner_acs_credential_ids?: string[]
   /** How many cards this credential has been encoded onto. */
   issued_card_count: number
+  /** When an override card for one of its guest rooms made its card stop working. */
+  overridden_at?: string
 }
 
 export interface AcsCredentialsTable {

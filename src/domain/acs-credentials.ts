@@ -3,6 +3,7 @@ import { findAccessMethodOfCredential } from '../db/access-grants.js'
 import {
   deleteAcsCredentials,
   findAcsCredential,
+  findAcsCredentialsByIds,
   insertAcsCredential,
   listAcsCredentials,
   setCredentialEntrances,
@@ -137,11 +138,8 @@ export const createAcsCredential = async (
     assertEndsAfterStarts(startsAt, endsAt)
 
     const visionline = input.visionline_metadata
-    const joiners = visionline?.joiner_acs_credential_ids ?? []
-    for (const joinerId of joiners) {
-      const joiner = await findAcsCredential(db, scope.workspace_id, joinerId)
-      if (!joiner) throw notFound('acs_credential', joinerId)
-    }
+    const joiners = [...new Set(visionline?.joiner_acs_credential_ids ?? [])]
+    await assertJoinableCards(db, scope, joiners, system.acs_system_id)
     const row = await insertCredential(db, {
       system,
       user,
@@ -164,6 +162,28 @@ export const createAcsCredential = async (
     })
     return presentCredential(db, row, now)
   })
+
+/** A Visionline card joins other cards of the same access system (a shared room). */
+const assertJoinableCards = async (
+  db: Executor,
+  scope: WorkspaceScope,
+  joinerIds: readonly string[],
+  acsSystemId: string,
+): Promise<void> => {
+  const found = await findAcsCredentialsByIds(db, joinerIds)
+  for (const joinerId of joinerIds) {
+    const joiner = found.get(joinerId)
+    if (!joiner || joiner.workspace_id !== scope.workspace_id) {
+      throw notFound('acs_credential', joinerId)
+    }
+    if (joiner.acs_system_id !== acsSystemId || joiner.access_method !== 'card') {
+      throw invalidInput(
+        `Credential ${joinerId} is not a card of this access system, so this card cannot join it`,
+        'visionline_metadata',
+      )
+    }
+  }
+}
 
 export interface NewCredential {
   /** A given id (the sandbox's documented credential); a new one otherwise. */

@@ -29,7 +29,12 @@ export interface CredentialOnEncoder {
   }
 }
 
-export const readCard = (card: CardState, now: Date): CredentialOnEncoder => {
+/** What a card carries; `overridden` is what the access system says of that card. */
+export const readCard = (
+  card: CardState,
+  now: Date,
+  status: { overridden: boolean } = { overridden: false },
+): CredentialOnEncoder => {
   const contents = card.contents
   if (contents === null) {
     return {
@@ -54,7 +59,7 @@ export const readCard = (card: CardState, now: Date): CredentialOnEncoder => {
       cancelled: false,
       discarded: false,
       expired: contents.ends_at !== null && new Date(contents.ends_at) <= now,
-      overridden: false,
+      overridden: status.overridden,
       overwritten: false,
       pending_auto_update: false,
       number_of_issued_cards: contents.number_of_issued_cards,

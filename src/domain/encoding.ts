@@ -16,6 +16,7 @@ import {
   type ActionAttemptRow,
   type Executor,
   json,
+  type VisionlineCredentialData,
   type WorkspaceRow,
 } from '../db/schema.js'
 import { findWorkspace } from '../db/workspaces.js'
@@ -32,6 +33,7 @@ import {
   readCard,
   type ScanWarning,
 } from './card-comparison.js'
+import { isOverridden, overrideEarlierCards } from './card-override.js'
 import type { EncodeAttemptInput, ScanAttemptInput } from './encoders.js'
 import { newId } from './ids.js'
 
@@ -169,6 +171,7 @@ export const performEncoding = async (
     issuedCardCount,
     now,
   })
+  await overrideEarlierCards(db, updated, now)
   await recordEvent(
     db,
     attempt.workspace_id,
@@ -205,10 +208,11 @@ const updateCredentialAfterEncoding = async (
     issued_at: change.now,
     card_number: change.cardNumber,
     reissue_required_at: null,
+    // A card encoded anew works again, even if an override had stopped its last one.
     visionline: json(
       credential.visionline
         ? {
-            ...credential.visionline,
+            ...withoutOverride(credential.visionline),
             card_id: change.externalCardId,
             issued_card_count: change.issuedCardCount,
           }
@@ -216,6 +220,11 @@ const updateCredentialAfterEncoding = async (
     ),
     updated_at: change.now,
   })
+
+const withoutOverride = ({
+  overridden_at: _cleared,
+  ...rest
+}: VisionlineCredentialData): VisionlineCredentialData => rest
 
 export const performScan = async (
   db: Executor,
@@ -248,11 +257,11 @@ export const performScan = async (
   })
   if (!scanned.ok) return { status: 'error', error: scanned.error }
 
-  const onEncoder = readCard(scanned.card, now)
   const credentialId = scanned.card.contents?.acs_credential_id
   const row = credentialId
     ? await findAcsCredential(db, attempt.workspace_id, credentialId)
     : undefined
+  const onEncoder = readCard(scanned.card, now, { overridden: row ? isOverridden(row) : false })
   const onSeam = row ? await presentCredential(db, row, now) : null
   const warnings: ScanWarning[] = []
   if (credentialId && !onSeam) warnings.push(notOnSeamWarning())

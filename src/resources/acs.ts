@@ -206,7 +206,8 @@ export const toAcsCredential = (
               : {}),
             guest_acs_entrance_ids: guest,
             common_acs_entrance_ids: common,
-            is_valid: row.ends_at === null || row.ends_at > now,
+            is_valid:
+              (row.ends_at === null || row.ends_at > now) && visionline.overridden_at === undefined,
           },
         }
       : {}),
