@@ -154,7 +154,10 @@ export const createAcsCredential = async (
         ...(visionline?.card_function_type !== undefined
           ? { card_function_type: visionline.card_function_type }
           : {}),
-        ...(visionline?.override !== undefined ? { override: visionline.override } : {}),
+        // is_override_key is the deprecated name of override.
+        ...((visionline?.override ?? visionline?.is_override_key) !== undefined
+          ? { override: visionline?.override ?? visionline?.is_override_key }
+          : {}),
         ...(visionline?.auto_join !== undefined ? { auto_join: visionline.auto_join } : {}),
         ...(joiners.length > 0 ? { joiner_acs_credential_ids: joiners } : {}),
       },

@@ -121,7 +121,7 @@ export const createAcsUser = async (
       'access_schedule.starts_at',
     )
     const endsAt = parseOptionalTime(input.access_schedule?.ends_at, 'access_schedule.ends_at')
-    assertEndsAfterStarts(startsAt, endsAt)
+    assertEndsAfterStarts(startsAt, endsAt, 'access_schedule')
     const user = await insertAcsUser(db, {
       acs_user_id: newId(),
       workspace_id: scope.workspace_id,
@@ -187,7 +187,7 @@ export const updateAcsUserProfile = async (
     if (schedule) {
       const startsAt = parseOptionalTime(schedule.starts_at, 'access_schedule.starts_at') ?? null
       const endsAt = parseOptionalTime(schedule.ends_at, 'access_schedule.ends_at') ?? null
-      assertEndsAfterStarts(startsAt, endsAt)
+      assertEndsAfterStarts(startsAt, endsAt, 'access_schedule')
       access = { access_starts_at: startsAt, access_ends_at: endsAt }
     }
     const email = input.email_address ?? input.email

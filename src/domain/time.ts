@@ -22,12 +22,18 @@ export const isStorableTime = (date: Date): boolean => {
 export const parseOptionalTime = (value: string | Date | null | undefined, parameter: string) =>
   value === undefined || value === null ? undefined : parseTime(value, parameter)
 
-/** A validity window must end after it starts. */
+/**
+ * A validity window must end after it starts. `within` names the parameter holding
+ * both times when they are nested (an ACS user's `access_schedule`).
+ */
 export const assertEndsAfterStarts = (
   startsAt: Date | null | undefined,
   endsAt: Date | null | undefined,
+  within?: string,
 ): void => {
   if (startsAt && endsAt && endsAt <= startsAt) {
-    throw invalidInput('ends_at must be later than starts_at', 'ends_at')
+    throw within
+      ? invalidInput(`${within}.ends_at must be later than ${within}.starts_at`, within)
+      : invalidInput('ends_at must be later than starts_at', 'ends_at')
   }
 }

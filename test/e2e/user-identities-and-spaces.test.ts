@@ -251,6 +251,25 @@ forEachDatabase('user identities and spaces', (kind) => {
     )
   })
 
+  test("an ACS user's access_schedule must end after it starts, and the error names it", async () => {
+    const seam = server.current.seam()
+    const error = await expectApiError(
+      seam.acs.users.create({
+        acs_system_id: hotel,
+        full_name: 'Backwards Stay',
+        access_schedule: {
+          starts_at: '2030-01-05T00:00:00.000Z',
+          ends_at: '2030-01-01T00:00:00.000Z',
+        },
+      }),
+      400,
+      'invalid_input',
+      /access_schedule.ends_at must be later/,
+    )
+    assert.ok(error instanceof SeamHttpInvalidInputError)
+    assert.ok(error.getValidationErrorMessages('access_schedule').length > 0)
+  })
+
   test('spaces: create, get by key, list, update, and delete', async () => {
     const seam = server.current.seam()
     const entrances = await seam.acs.entrances.list({ acs_system_id: hotel })

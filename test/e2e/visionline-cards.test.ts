@@ -28,7 +28,11 @@ forEachDatabase('Visionline override and joiner cards', (kind) => {
   const card = async (
     name: string,
     rooms: string[],
-    visionline: { override?: boolean; joiner_acs_credential_ids?: string[] } = {},
+    visionline: {
+      override?: boolean
+      is_override_key?: boolean
+      joiner_acs_credential_ids?: string[]
+    } = {},
   ) => {
     const seam = server.current.seam()
     const user = await seam.acs.users.create({ acs_system_id: hotel, full_name: name })
@@ -76,7 +80,8 @@ forEachDatabase('Visionline override and joiner cards', (kind) => {
     })
     assert.equal(await isValid(previous.acs_credential_id), true)
 
-    const next = await card('Next Guest', [room110], { override: true })
+    // is_override_key is the deprecated name of override.
+    const next = await card('Next Guest', [room110], { is_override_key: true })
     const companion = await card('Companion', [room110, lobby], {
       joiner_acs_credential_ids: [next.acs_credential_id, next.acs_credential_id],
     })
@@ -126,6 +131,15 @@ forEachDatabase('Visionline override and joiner cards', (kind) => {
       assert.fail(`scan did not succeed: ${JSON.stringify(rescan)}`)
     }
     assert.equal(rescan.result.acs_credential_on_encoder?.visionline_metadata?.overridden, false)
+
+    // The next stay in Room 111 overrides the neighbour's card, and only that.
+    const later = await card('Later Guest', [room111], { override: true })
+    await seam.acs.encoders.encodeCredential({
+      acs_encoder_id: backOffice,
+      acs_credential_id: later.acs_credential_id,
+    })
+    assert.equal(await isValid(neighbour.acs_credential_id), false)
+    assert.equal(await isValid(previous.acs_credential_id), true)
   })
 
   test('joiner_acs_credential_ids must name cards of the same access system', async () => {
