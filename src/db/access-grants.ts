@@ -1,10 +1,11 @@
-import type { Insertable, Updateable } from 'kysely'
+import type { ExpressionBuilder, Insertable, Updateable } from 'kysely'
 import { isUuid, type Page, type PageRequest, paginate } from './pagination.js'
 import type {
   AccessGrantRow,
   AccessGrantsTable,
   AccessMethodRow,
   AccessMethodsTable,
+  DB,
   Executor,
 } from './schema.js'
 
@@ -44,6 +45,37 @@ export interface AccessGrantFilters {
   space_id?: string | undefined
 }
 
+/**
+ * Ids of the grants that reach an entrance (directly or through one of their spaces)
+ * whose `column` is `value`: an entrance, or any entrance of an access system.
+ */
+const grantsReaching = (
+  eb: ExpressionBuilder<DB, 'access_grants'>,
+  column: 'acs_entrances.acs_entrance_id' | 'acs_entrances.acs_system_id',
+  value: string,
+) =>
+  eb
+    .selectFrom('access_grant_entrances')
+    .innerJoin(
+      'acs_entrances',
+      'acs_entrances.acs_entrance_id',
+      'access_grant_entrances.acs_entrance_id',
+    )
+    .select('access_grant_entrances.access_grant_id')
+    .where(column, '=', value)
+    .union(
+      eb
+        .selectFrom('access_grant_spaces')
+        .innerJoin('space_entrances', 'space_entrances.space_id', 'access_grant_spaces.space_id')
+        .innerJoin(
+          'acs_entrances',
+          'acs_entrances.acs_entrance_id',
+          'space_entrances.acs_entrance_id',
+        )
+        .select('access_grant_spaces.access_grant_id')
+        .where(column, '=', value),
+    )
+
 export const listAccessGrants = async (
   db: Executor,
   workspaceId: string,
@@ -73,30 +105,13 @@ export const listAccessGrants = async (
   if (filters.acs_system_id !== undefined) {
     const systemId = filters.acs_system_id
     query = query.where('access_grants.access_grant_id', 'in', (eb) =>
-      eb
-        .selectFrom('access_methods')
-        .select('access_methods.access_grant_id')
-        .where('access_methods.acs_system_id', '=', systemId),
+      grantsReaching(eb, 'acs_entrances.acs_system_id', systemId),
     )
   }
   if (filters.acs_entrance_id !== undefined) {
     const entranceId = filters.acs_entrance_id
     query = query.where('access_grants.access_grant_id', 'in', (eb) =>
-      eb
-        .selectFrom('access_grant_entrances')
-        .select('access_grant_entrances.access_grant_id')
-        .where('access_grant_entrances.acs_entrance_id', '=', entranceId)
-        .union(
-          eb
-            .selectFrom('access_grant_spaces')
-            .innerJoin(
-              'space_entrances',
-              'space_entrances.space_id',
-              'access_grant_spaces.space_id',
-            )
-            .select('access_grant_spaces.access_grant_id')
-            .where('space_entrances.acs_entrance_id', '=', entranceId),
-        ),
+      grantsReaching(eb, 'acs_entrances.acs_entrance_id', entranceId),
     )
   }
   if (filters.space_id !== undefined) {

@@ -150,4 +150,33 @@ forEachDatabase('list filters', (kind) => {
       [keyed.access_grant_id],
     )
   })
+
+  test('access_grants/list by acs_system_id: grants reaching its entrances, directly or through a space', async () => {
+    const seam = server.current.seam()
+    const salto = (await seam.acs.systems.list()).find((x) => x.external_type === 'salto_ks_site')
+    assert.ok(salto)
+    // No access method could be made (the hotel has no mobile keys): still the hotel's grant.
+    const unserved = await seam.accessGrants.create({
+      user_identity: { full_name: 'Mobile Only' },
+      acs_entrance_ids: [room101],
+      requested_access_methods: [{ mode: 'mobile_key' }],
+    })
+    assert.deepEqual(unserved.access_method_ids, [])
+    const space = await seam.spaces.create({ name: 'Via Space', acs_entrance_ids: [room101] })
+    const throughSpace = await seam.accessGrants.create({
+      user_identity: { full_name: 'Space Guest' },
+      space_ids: [space.space_id],
+      requested_access_methods: [{ mode: 'card' }],
+    })
+    const inHotel = (await seam.accessGrants.list({ acs_system_id: hotel })).map(
+      (g) => g.access_grant_id,
+    )
+    assert.ok(inHotel.includes(unserved.access_grant_id))
+    assert.ok(inHotel.includes(throughSpace.access_grant_id))
+    const inSalto = (await seam.accessGrants.list({ acs_system_id: salto.acs_system_id })).map(
+      (g) => g.access_grant_id,
+    )
+    assert.ok(!inSalto.includes(unserved.access_grant_id))
+    assert.ok(!inSalto.includes(throughSpace.access_grant_id))
+  })
 })
