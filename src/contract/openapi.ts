@@ -86,6 +86,8 @@ export const toJsonSchema = (schema: JsonSchema, options: { request: boolean }):
       )
         continue
       if (key === 'format' && typeof value === 'string' && numericFormats.has(value)) continue
+      // Ids are stored in lowercase; a request's UUIDs are read in any case.
+      if (key === 'format' && value === 'uuid' && options.request) out.lowercase = true
       if (key === 'properties' && isObject(value)) {
         out.properties = Object.fromEntries(
           Object.entries(value).map(([name, property]) => [name, convert(property)]),

@@ -10,6 +10,25 @@ const addFormats = addFormatsModule.default
 const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false })
 addFormats(ajv)
 
+/** `lowercase: true` rewrites the string in place (UUIDs, which are case-insensitive). */
+ajv.addKeyword({
+  keyword: 'lowercase',
+  type: 'string',
+  modifying: true,
+  schemaType: 'boolean',
+  validate: (
+    enabled: boolean,
+    data: string,
+    _schema?: unknown,
+    context?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number },
+  ) => {
+    if (enabled && context?.parentData !== undefined) {
+      context.parentData[context.parentDataProperty] = data.toLowerCase()
+    }
+    return true
+  },
+})
+
 /** Validates one route's parameters against the OpenAPI document. */
 export interface RequestContract<T> {
   /** Parses a JSON body (absent body = no parameters). */

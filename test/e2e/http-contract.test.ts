@@ -559,6 +559,34 @@ forEachDatabase('HTTP contract', (kind) => {
     }
   })
 
+  test('UUIDs are read in any case', async () => {
+    const seam = server.current.seam()
+    const entrance = await seam.acs.entrances.get({ acs_entrance_id: room101.toUpperCase() })
+    assert.equal(entrance.acs_entrance_id, room101)
+    const space = await seam.spaces.create({
+      name: 'Upper Case Suite',
+      acs_entrance_ids: [room101.toUpperCase()],
+    })
+    const grant = await seam.accessGrants.create({
+      user_identity: { full_name: 'Casey Upper' },
+      space_ids: [space.space_id.toUpperCase()],
+      acs_entrance_ids: [room101.toUpperCase()],
+      requested_access_methods: [{ mode: 'card' }],
+    })
+    assert.deepEqual(grant.space_ids, [space.space_id])
+    const [credential] = await seam.acs.credentials.list({
+      user_identity_id: grant.user_identity_id,
+    })
+    assert.ok(credential)
+    const listed = await seam.acs.credentials.listAccessibleEntrances({
+      acs_credential_id: credential.acs_credential_id.toUpperCase(),
+    })
+    assert.deepEqual(
+      listed.map((e) => e.acs_entrance_id),
+      [room101],
+    )
+  })
+
   test('ids that are not UUIDs are 400 invalid_input naming the parameter', async () => {
     const s = server.current
     const seam = s.seam()

@@ -35,6 +35,7 @@ describe('toJsonSchema', () => {
     assert.deepEqual(request({ type: 'string', format: 'uuid', nullable: true }), {
       type: ['string', 'null'],
       format: 'uuid',
+      lowercase: true,
     })
     assert.deepEqual(request({ type: 'string', nullable: false }), { type: 'string' })
   })
@@ -80,9 +81,19 @@ describe('toJsonSchema', () => {
     for (const format of ['float', 'double', 'int32', 'int64']) {
       assert.deepEqual(request({ type: 'number', format }), { type: 'number' }, format)
     }
-    for (const format of ['uuid', 'date-time', 'email', 'uri']) {
+    for (const format of ['date-time', 'email', 'uri']) {
       assert.deepEqual(request({ type: 'string', format }), { type: 'string', format }, format)
     }
+    // A request's UUIDs are also lowercased; a response's are only checked.
+    assert.deepEqual(request({ type: 'string', format: 'uuid' }), {
+      type: 'string',
+      format: 'uuid',
+      lowercase: true,
+    })
+    assert.deepEqual(toJsonSchema({ type: 'string', format: 'uuid' }, { request: false }), {
+      type: 'string',
+      format: 'uuid',
+    })
   })
 
   test('documentation and vendor keys are dropped, but not properties with those names', () => {
@@ -192,6 +203,24 @@ describe('requestContract: valid input', () => {
       acs_encoder_id: encoderId,
       acs_credential_id: userId,
     })
+  })
+
+  test('UUIDs in any case are read in lowercase, in bodies, arrays and query strings', () => {
+    const upper = encoderId.toUpperCase()
+    const encode = requestContract('/acs/encoders/encode_credential')
+    assert.deepEqual(encode.fromBody({ acs_encoder_id: upper, acs_credential_id: userId }), {
+      acs_encoder_id: encoderId,
+      acs_credential_id: userId,
+    })
+    const list = requestContract<{ acs_encoder_ids: string[] }>('/acs/encoders/list')
+    assert.deepEqual(list.fromBody({ acs_encoder_ids: [upper, userId] }).acs_encoder_ids, [
+      encoderId,
+      userId,
+    ])
+    assert.deepEqual(
+      list.fromQuery(new URLSearchParams(`acs_encoder_ids=${upper}`)).acs_encoder_ids,
+      [encoderId],
+    )
   })
 
   test('defaults are applied at the top level and inside a given object', () => {
