@@ -1,13 +1,16 @@
 import type { ExpressionBuilder, Insertable, Updateable } from 'kysely'
+import { findAcsEntrances } from './acs-systems.js'
 import { isUuid, type Page, type PageRequest, paginate } from './pagination.js'
 import type {
   AccessGrantRow,
   AccessGrantsTable,
   AccessMethodRow,
   AccessMethodsTable,
+  AcsEntranceRow,
   DB,
   Executor,
 } from './schema.js'
+import { entranceIdsBySpace } from './spaces.js'
 
 export const insertAccessGrant = async (
   db: Executor,
@@ -351,4 +354,15 @@ export const deleteAccessMethods = async (
     .deleteFrom('access_methods')
     .where('access_method_id', 'in', [...accessMethodIds])
     .execute()
+}
+
+/** Every entrance a grant reaches, directly or through its spaces, oldest first. */
+export const findGrantEntrances = async (
+  db: Executor,
+  grant: AccessGrantRow,
+): Promise<AcsEntranceRow[]> => {
+  const members = (await accessGrantMembers(db, [grant.access_grant_id])).get(grant.access_grant_id)
+  const bySpace = await entranceIdsBySpace(db, members?.space_ids ?? [])
+  const ids = new Set([...(members?.acs_entrance_ids ?? []), ...[...bySpace.values()].flat()])
+  return findAcsEntrances(db, grant.workspace_id, [...ids])
 }

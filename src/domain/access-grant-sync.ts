@@ -1,12 +1,12 @@
 import {
-  accessGrantMembers,
   accessMethodsOfGrants,
+  findGrantEntrances,
   insertAccessMethod,
   updateAccessGrant,
   updateAccessMethod,
 } from '../db/access-grants.js'
 import { findAcsCredentialsByIds } from '../db/acs-credentials.js'
-import { entrancesByCredential, findAcsEntrances, findAcsSystemsByIds } from '../db/acs-systems.js'
+import { entrancesByCredential, findAcsSystemsByIds } from '../db/acs-systems.js'
 import type {
   AccessGrantRow,
   AcsEntranceRow,
@@ -16,7 +16,6 @@ import type {
   RequestedAccessMethod,
 } from '../db/schema.js'
 import { json } from '../db/schema.js'
-import { entranceIdsBySpace } from '../db/spaces.js'
 import { findUserIdentitiesByIds } from '../db/user-identities.js'
 import { recordEvent } from '../events/log.js'
 import { generatePinCode, systemTraits } from '../providers/systems.js'
@@ -25,6 +24,7 @@ import { recordAccessMethodEvent, revokeAccessMethods } from './access-methods.j
 import { changeCredentialAccess, insertCredential } from './acs-credentials.js'
 import { ensureAcsUserForIdentity } from './acs-users.js'
 import { newId } from './ids.js'
+import { reservationCardRole } from './reservations.js'
 
 /**
  * The rule that turns an Access Grant into what each access system needs. An Access
@@ -46,17 +46,6 @@ import { newId } from './ids.js'
  * what is no longer wanted, and records the events of all of it.
  */
 
-/** Every entrance a grant reaches, directly or through its spaces, oldest first. */
-export const grantEntrances = async (
-  db: Executor,
-  grant: AccessGrantRow,
-): Promise<AcsEntranceRow[]> => {
-  const members = (await accessGrantMembers(db, [grant.access_grant_id])).get(grant.access_grant_id)
-  const bySpace = await entranceIdsBySpace(db, members?.space_ids ?? [])
-  const ids = new Set([...(members?.acs_entrance_ids ?? []), ...[...bySpace.values()].flat()])
-  return findAcsEntrances(db, grant.workspace_id, [...ids])
-}
-
 const names = (entrances: readonly AcsEntranceRow[]): string =>
   entrances.map((e) => e.display_name).join(', ')
 
@@ -70,7 +59,7 @@ export const syncAccessGrant = async (
     grant.user_identity_id,
   )
   if (!identity) throw new Error(`user identity ${grant.user_identity_id} of grant is missing`)
-  const entrances = await grantEntrances(db, grant)
+  const entrances = await findGrantEntrances(db, grant)
   const systems = await findAcsSystemsByIds(
     db,
     entrances.map((e) => e.acs_system_id),
@@ -160,6 +149,9 @@ export const syncAccessGrant = async (
       const credential = await insertCredential(db, {
         system,
         user,
+        ...(request.mode === 'card'
+          ? { visionline: await reservationCardRole(db, grant, systemId) }
+          : {}),
         accessMethod: request.mode,
         code: request.mode === 'code' ? (request.code ?? generatePinCode()) : null,
         entranceIds: doors,

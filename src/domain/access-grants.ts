@@ -4,6 +4,7 @@ import {
   accessMethodsOfGrants,
   deleteAccessGrant,
   findAccessGrant,
+  findGrantEntrances,
   insertAccessGrant,
   listAccessGrants,
   setAccessGrantMembers,
@@ -28,6 +29,7 @@ import { revokeAccessMethods } from './access-methods.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { DomainError, invalidInput, notFound } from './errors.js'
 import { newId } from './ids.js'
+import { assertReservationRules, assertTimesFitReservation } from './reservations.js'
 import { assertEndsAfterStarts, parseTime } from './time.js'
 import { insertIdentity, requireUserIdentity } from './user-identities.js'
 
@@ -224,6 +226,7 @@ export const createAccessGrant = async (
       acs_entrance_ids: entranceIds,
       space_ids: allSpaceIds,
     })
+    await assertReservationRules(db, grant, await findGrantEntrances(db, grant))
     await recordEvent(
       db,
       scope.workspace_id,
@@ -307,6 +310,7 @@ export const updateAccessGrantTimes = async (
       updated_at: now,
     })
     if (!timesChanged) return
+    await assertTimesFitReservation(db, updated)
     await recordEvent(
       db,
       scope.workspace_id,
@@ -331,16 +335,7 @@ export const requestMoreAccessMethods = async (
   ctx.db.transaction().execute(async (db) => {
     const now = ctx.now()
     const grant = await requireAccessGrant(db, scope, input, { forUpdate: true })
-    const members = (await accessGrantMembers(db, [grant.access_grant_id])).get(
-      grant.access_grant_id,
-    )
-    const spaceEntranceIds = [
-      ...(await entranceIdsBySpace(db, members?.space_ids ?? [])).values(),
-    ].flat()
-    const reached = await findAcsEntrances(db, scope.workspace_id, [
-      ...(members?.acs_entrance_ids ?? []),
-      ...spaceEntranceIds,
-    ])
+    const reached = await findGrantEntrances(db, grant)
     await assertCodesHonoured(
       db,
       reached.map((e) => e.acs_system_id),

@@ -60,6 +60,13 @@ const none: AccessSystemTraits = {
 export const systemTraits = (externalType: string): AccessSystemTraits =>
   traits[externalType] ?? none
 
+/**
+ * Whether an entrance can belong to a reservation: the guest rooms of override-based
+ * systems (Visionline marks its doors guest, common or elevator reader).
+ */
+export const canBelongToReservation = (entrance: { door_category: string | null }): boolean =>
+  entrance.door_category === 'guest'
+
 /** A PIN as Salto KS makes them: six digits, not starting with 0. */
 export const generatePinCode = (): string => String(randomInt(100_000, 1_000_000))
 

@@ -13,7 +13,7 @@ import type {
   AcsUserRow,
   UserIdentityRow,
 } from '../db/schema.js'
-import { systemTraits } from '../providers/systems.js'
+import { canBelongToReservation, systemTraits } from '../providers/systems.js'
 
 /**
  * Stored rows as the Seam API returns them. Each function is typed against the
@@ -66,6 +66,7 @@ export const toAcsEntrance = (row: AcsEntranceRow, spaceIds: string[] = []): Acs
   can_unlock_with_card: row.can_unlock_with_card,
   can_unlock_with_code: row.can_unlock_with_code,
   can_unlock_with_mobile_key: row.can_unlock_with_mobile_key,
+  can_belong_to_reservation: canBelongToReservation(row),
   errors: [],
   warnings: [],
   ...row.provider_metadata,
