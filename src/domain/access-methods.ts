@@ -20,25 +20,33 @@ import { invalidInput, notFound } from './errors.js'
 
 type AccessMethodEventType = Extract<SeamEventType, `access_method.${string}`>
 
-/** Records an `access_method.*` event; every one names the method and its grant. */
-export const recordAccessMethodEvent = <T extends AccessMethodEventType>(
+/**
+ * Records an `access_method.*` event; every one names the method and its grant (and
+ * the grant's `access_grant_key`, when it has one).
+ */
+export const recordAccessMethodEvent = async <T extends AccessMethodEventType>(
   db: Executor,
   method: AccessMethodRow,
   eventType: T,
   now: Date,
   extra: { code?: string } = {},
-): Promise<void> =>
-  recordEvent(
+): Promise<void> => {
+  const grant = await findAccessGrant(db, method.workspace_id, {
+    access_grant_id: method.access_grant_id,
+  })
+  await recordEvent(
     db,
     method.workspace_id,
     eventType,
     {
       access_method_id: method.access_method_id,
       access_grant_ids: [method.access_grant_id],
+      ...(grant?.access_grant_key ? { access_grant_keys: [grant.access_grant_key] } : {}),
       ...extra,
     } as EventFields<T>,
     now,
   )
+}
 
 export const presentAccessMethods = async (
   db: Executor,

@@ -294,6 +294,28 @@ forEachDatabase('Access Grants', (kind) => {
     assert.equal(credential?.ends_at, '2026-06-04T11:00:00.000Z')
   })
 
+  test("access_method events name the grant's access_grant_key", async () => {
+    const seam = server.current.seam()
+    const ids = await entranceIds(seam)
+    const grant = await seam.accessGrants.create({
+      user_identity: { full_name: 'Keyed Guest' },
+      acs_entrance_ids: [idOf(ids, room(118))],
+      requested_access_methods: [{ mode: 'card' }],
+      access_grant_key: 'pms-booking-118',
+    })
+    const [methodId] = grant.access_method_ids
+    assert.ok(methodId)
+    const [created] = await seam.events.list({
+      since,
+      access_method_id: methodId,
+      event_type: 'access_method.created',
+    })
+    assert.ok(created && created.event_type === 'access_method.created')
+    assertResource('event', created)
+    assert.deepEqual(created.access_grant_keys, ['pms-booking-118'])
+    assert.deepEqual(created.access_grant_ids, [grant.access_grant_id])
+  })
+
   test('encode_credential also takes the access method, answering with the credential', async () => {
     const seam = server.current.seam()
     const ids = await entranceIds(seam)
