@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { type SeamHttp, SeamHttpInvalidInputError } from '@seamapi/http/connect'
 import { assertResource } from '../support/contract.js'
-import { expectApiError, frontDesk, hotel, since, unknownId } from '../support/sandbox.js'
+import { expectApiError, frontDesk, hotel, scanCard, since, unknownId } from '../support/sandbox.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
 
 const room = (n: number) => `Room ${n}`
@@ -111,11 +111,9 @@ forEachDatabase('Access Grants', (kind) => {
     assert.equal(stale.is_issued, true)
 
     // The card on the encoder still carries the old stay.
-    const scan = await seam.acs.encoders.scanCredential({ acs_encoder_id: frontDesk })
-    if (scan.action_type !== 'SCAN_CREDENTIAL' || scan.status !== 'success')
-      assert.fail('scan failed')
+    const scan = await scanCard(seam, frontDesk)
     assert.equal(
-      scan.result.warnings[0]?.warning_message,
+      scan.warnings[0]?.warning_message,
       'The following properties are out of sync between acs_credential_on_encoder and acs_credential_on_seam: ends_at',
     )
 

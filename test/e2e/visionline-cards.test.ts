@@ -7,6 +7,7 @@ import {
   expectApiError,
   frontDesk,
   hotel,
+  scanCard,
   since,
   unknownId,
 } from '../support/sandbox.js'
@@ -113,12 +114,9 @@ forEachDatabase('Visionline override and joiner cards', (kind) => {
     )
 
     // The previous guest's card still lies on the Front Desk: the system says it is overridden.
-    const scan = await seam.acs.encoders.scanCredential({ acs_encoder_id: frontDesk })
-    if (scan.action_type !== 'SCAN_CREDENTIAL' || scan.status !== 'success') {
-      assert.fail(`scan did not succeed: ${JSON.stringify(scan)}`)
-    }
-    assert.equal(scan.result.acs_credential_on_seam?.acs_credential_id, previous.acs_credential_id)
-    assert.equal(scan.result.acs_credential_on_encoder?.visionline_metadata?.overridden, true)
+    const scan = await scanCard(seam, frontDesk)
+    assert.equal(scan.acs_credential_on_seam?.acs_credential_id, previous.acs_credential_id)
+    assert.equal(scan.acs_credential_on_encoder?.visionline_metadata?.overridden, true)
 
     // Encoding that credential again makes a working card of it.
     await seam.acs.encoders.encodeCredential({
@@ -126,11 +124,8 @@ forEachDatabase('Visionline override and joiner cards', (kind) => {
       acs_credential_id: previous.acs_credential_id,
     })
     assert.equal(await isValid(previous.acs_credential_id), true)
-    const rescan = await seam.acs.encoders.scanCredential({ acs_encoder_id: frontDesk })
-    if (rescan.action_type !== 'SCAN_CREDENTIAL' || rescan.status !== 'success') {
-      assert.fail(`scan did not succeed: ${JSON.stringify(rescan)}`)
-    }
-    assert.equal(rescan.result.acs_credential_on_encoder?.visionline_metadata?.overridden, false)
+    const rescan = await scanCard(seam, frontDesk)
+    assert.equal(rescan.acs_credential_on_encoder?.visionline_metadata?.overridden, false)
 
     // The next stay in Room 111 overrides the neighbour's card, and only that.
     const later = await card('Later Guest', [room111], { override: true })

@@ -10,6 +10,7 @@ import {
   hotel,
   room101,
   sandboxGuest,
+  scanCard,
   since,
 } from '../support/sandbox.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
@@ -187,15 +188,12 @@ forEachDatabase('workspaces', (kind) => {
       assert.fail('encoding failed')
     }
     assert.equal(after.encoded.result.acs_credential_id, after.credential.acs_credential_id)
-    const rescan = await seam.acs.encoders.scanCredential({ acs_encoder_id: backOffice })
-    if (rescan.action_type !== 'SCAN_CREDENTIAL' || rescan.status !== 'success') {
-      assert.fail('scan failed')
-    }
+    const rescan = await scanCard(seam, backOffice)
     assert.equal(
-      rescan.result.acs_credential_on_seam?.acs_credential_id,
+      rescan.acs_credential_on_seam?.acs_credential_id,
       after.credential.acs_credential_id,
     )
-    assert.deepEqual(rescan.result.warnings, [])
+    assert.deepEqual(rescan.warnings, [])
     const issued = await seam.events.list({ since, event_type: 'acs_credential.issued' })
     assert.deepEqual(
       issued.map((e) => e.event_type === 'acs_credential.issued' && e.acs_credential_id),

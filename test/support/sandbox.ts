@@ -54,3 +54,12 @@ export const expectApiError = async (
   }
   assert.fail(`expected ${status} ${type}, but the call succeeded`)
 }
+
+/** Scans the card lying on an encoder (the SDK waits for the attempt); fails unless it succeeds. */
+export const scanCard = async (seam: SeamHttp, acsEncoderId: string) => {
+  const attempt = await seam.acs.encoders.scanCredential({ acs_encoder_id: acsEncoderId })
+  if (attempt.action_type !== 'SCAN_CREDENTIAL' || attempt.status !== 'success') {
+    assert.fail(`scan did not succeed: ${JSON.stringify(attempt)}`)
+  }
+  return attempt.result
+}
