@@ -91,8 +91,24 @@ const assertNoDevices = (deviceIds: readonly string[] | undefined): void => {
   if (deviceId !== undefined) throw notFound('device', deviceId)
 }
 
-/** Records the space's membership and brings every grant of the space up to date. */
-const membershipChanged = async (db: Executor, space: SpaceRow, now: Date): Promise<void> => {
+/** The entrances of a space now. */
+const entrancesOfSpace = async (db: Executor, spaceId: string): Promise<string[]> =>
+  (await entranceIdsBySpace(db, [spaceId])).get(spaceId) ?? []
+
+/**
+ * After a change to the space's entrances: if they differ from `before`, records
+ * `space.device_membership_changed` and brings every grant of the space up to date.
+ */
+const membershipChanged = async (
+  db: Executor,
+  space: SpaceRow,
+  before: readonly string[],
+  now: Date,
+): Promise<void> => {
+  const fields = await spaceEventFields(db, space)
+  const after = fields.acs_entrance_ids
+  if (after.length === before.length && after.every((id) => before.includes(id))) return
+  await recordEvent(db, space.workspace_id, 'space.device_membership_changed', fields, now)
   for (const grant of await findAccessGrantsOfSpace(db, space.space_id)) {
     await syncAccessGrant(db, grant, now, { isNew: false })
   }
@@ -102,7 +118,7 @@ const spaceEventFields = async (db: Executor, space: SpaceRow) => ({
   space_id: space.space_id,
   ...(space.space_key !== null ? { space_key: space.space_key } : {}),
   device_ids: [],
-  acs_entrance_ids: (await entranceIdsBySpace(db, [space.space_id])).get(space.space_id) ?? [],
+  acs_entrance_ids: await entrancesOfSpace(db, space.space_id),
 })
 
 export const createSpace = async (
@@ -190,7 +206,7 @@ export const updateSpaceDetails = async (
     })
     if (input.acs_entrance_ids !== undefined) {
       const wanted = await requireEntrances(db, scope, input.acs_entrance_ids)
-      const current = (await entranceIdsBySpace(db, [space.space_id])).get(space.space_id) ?? []
+      const current = await entrancesOfSpace(db, space.space_id)
       await removeSpaceEntrances(
         db,
         space.space_id,
@@ -201,7 +217,7 @@ export const updateSpaceDetails = async (
         space.space_id,
         wanted.filter((id) => !current.includes(id)),
       )
-      await membershipChanged(db, updated, now)
+      await membershipChanged(db, updated, current, now)
     }
     return presentSpace(db, updated)
   })
@@ -216,9 +232,10 @@ export const changeSpaceEntrances = async (
     const now = ctx.now()
     const space = await requireSpace(db, scope, input, { forUpdate: true })
     const entranceIds = await requireEntrances(db, scope, input.acs_entrance_ids)
+    const before = await entrancesOfSpace(db, space.space_id)
     if (change === 'add') await addSpaceEntrances(db, space.space_id, entranceIds)
     else await removeSpaceEntrances(db, space.space_id, entranceIds)
-    await membershipChanged(db, space, now)
+    await membershipChanged(db, space, before, now)
   })
 
 /** Deleting a space takes its entrances away from the grants that used it. */

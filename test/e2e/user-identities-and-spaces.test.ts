@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { type SeamHttp, SeamHttpInvalidInputError } from '@seamapi/http/connect'
+import { assertResource } from '../support/contract.js'
 import { expectApiError, hotel, since, unknownId } from '../support/sandbox.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
 
@@ -270,6 +271,34 @@ forEachDatabase('user identities and spaces', (kind) => {
     assert.ok(error.getValidationErrorMessages('access_schedule').length > 0)
   })
 
+  test('space.device_membership_changed when a space gains or loses entrances, and only then', async () => {
+    const seam = server.current.seam()
+    const entrances = await seam.acs.entrances.list({ acs_system_id: hotel, limit: 3 })
+    const [a, b] = entrances.map((e) => e.acs_entrance_id)
+    assert.ok(a && b)
+    const space = await seam.spaces.create({ name: 'Membership Wing', acs_entrance_ids: [a] })
+    const changes = async () =>
+      (
+        await seam.events.list({
+          since,
+          space_id: space.space_id,
+          event_type: 'space.device_membership_changed',
+        })
+      ).reverse()
+    await seam.spaces.addAcsEntrances({ space_id: space.space_id, acs_entrance_ids: [b] })
+    await seam.spaces.addAcsEntrances({ space_id: space.space_id, acs_entrance_ids: [b] })
+    await seam.spaces.update({ space_id: space.space_id, acs_entrance_ids: [b, a] })
+    await seam.spaces.removeAcsEntrances({ space_id: space.space_id, acs_entrance_ids: [a] })
+    const events = await changes()
+    for (const event of events) assertResource('event', event)
+    assert.deepEqual(
+      events.map((e) =>
+        e.event_type === 'space.device_membership_changed' ? [...e.acs_entrance_ids].sort() : [],
+      ),
+      [[a, b].sort(), [b]],
+    )
+  })
+
   test('spaces: create, get by key, list, update, and delete', async () => {
     const seam = server.current.seam()
     const entrances = await seam.acs.entrances.list({ acs_system_id: hotel })
@@ -338,6 +367,10 @@ forEachDatabase('user identities and spaces', (kind) => {
     const types = (await seam.events.list({ since, space_id: space.space_id })).map(
       (e) => e.event_type,
     )
-    assert.deepEqual(types, ['space.deleted', 'space.created'])
+    assert.deepEqual(types, [
+      'space.deleted',
+      'space.device_membership_changed', // the update to the third entrance only
+      'space.created',
+    ])
   })
 })
