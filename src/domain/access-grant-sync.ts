@@ -141,7 +141,14 @@ export const syncAccessGrant = async (
             encoding_required_since: now,
             updated_at: now,
           })
-          await recordAccessMethodEvent(db, updated, 'access_method.card_encoding_required', now)
+          await recordAccessMethodEvent(
+            db,
+            updated,
+            'access_method.card_encoding_required',
+            now,
+            {},
+            grant,
+          )
         }
         continue
       }
@@ -175,14 +182,26 @@ export const syncAccessGrant = async (
       })
       kept.add(created.access_method_id)
       request.created_access_method_ids.push(created.access_method_id)
-      await recordAccessMethodEvent(db, created, 'access_method.created', now)
+      await recordAccessMethodEvent(db, created, 'access_method.created', now, {}, grant)
       if (created.encoding_required_since !== null) {
-        await recordAccessMethodEvent(db, created, 'access_method.card_encoding_required', now)
+        await recordAccessMethodEvent(
+          db,
+          created,
+          'access_method.card_encoding_required',
+          now,
+          {},
+          grant,
+        )
       }
       if (created.is_issued) {
-        await recordAccessMethodEvent(db, created, 'access_method.issued', now, {
-          ...(credential.code ? { code: credential.code } : {}),
-        })
+        await recordAccessMethodEvent(
+          db,
+          created,
+          'access_method.issued',
+          now,
+          credential.code ? { code: credential.code } : {},
+          grant,
+        )
       }
     }
   }

@@ -226,7 +226,7 @@ export const createAccessGrant = async (
       acs_entrance_ids: entranceIds,
       space_ids: allSpaceIds,
     })
-    await assertReservationRules(db, grant, await findGrantEntrances(db, grant))
+    await assertReservationRules(db, grant)
     await recordEvent(
       db,
       scope.workspace_id,

@@ -11,7 +11,13 @@ import {
   updateAccessMethod,
 } from '../db/access-grants.js'
 import { findAcsCredentialsByIds } from '../db/acs-credentials.js'
-import { type AccessMethodRow, type AcsCredentialRow, type Executor, json } from '../db/schema.js'
+import {
+  type AccessGrantRow,
+  type AccessMethodRow,
+  type AcsCredentialRow,
+  type Executor,
+  json,
+} from '../db/schema.js'
 import { type EventFields, recordEvent } from '../events/log.js'
 import { toAccessMethod } from '../resources/access.js'
 import { deleteCredentialRows } from './acs-credentials.js'
@@ -22,7 +28,8 @@ type AccessMethodEventType = Extract<SeamEventType, `access_method.${string}`>
 
 /**
  * Records an `access_method.*` event; every one names the method and its grant (and
- * the grant's `access_grant_key`, when it has one).
+ * the grant's `access_grant_key`, when it has one). A caller holding the grant passes
+ * it, so it is not read again for each event.
  */
 export const recordAccessMethodEvent = async <T extends AccessMethodEventType>(
   db: Executor,
@@ -30,10 +37,12 @@ export const recordAccessMethodEvent = async <T extends AccessMethodEventType>(
   eventType: T,
   now: Date,
   extra: { code?: string } = {},
+  known?: Pick<AccessGrantRow, 'access_grant_id' | 'access_grant_key'>,
 ): Promise<void> => {
-  const grant = await findAccessGrant(db, method.workspace_id, {
-    access_grant_id: method.access_grant_id,
-  })
+  const grant =
+    known?.access_grant_id === method.access_grant_id
+      ? known
+      : await findAccessGrant(db, method.workspace_id, { access_grant_id: method.access_grant_id })
   await recordEvent(
     db,
     method.workspace_id,

@@ -35,18 +35,17 @@ const reservationDoors = (entrances: readonly AcsEntranceRow[]): Set<string> =>
   new Set(entrances.filter(canBelongToReservation).map((e) => e.acs_entrance_id))
 
 /**
- * The guide's rules for a new grant with a `reservation_key`, given the entrances it
- * reaches: at least one of them can belong to a reservation (400); its
- * reservation-capable doors are those of the reservation or a subset of them (409);
- * its times overlap those of the reservation's other grants (409).
+ * The guide's rules for a new grant with a `reservation_key`: at least one of the
+ * entrances it reaches can belong to a reservation (400); its reservation-capable
+ * doors are those of the reservation or a subset of them (409); its times overlap
+ * those of the reservation's other grants (409).
  */
 export const assertReservationRules = async (
   db: Executor,
   grant: AccessGrantRow,
-  entrances: readonly AcsEntranceRow[],
 ): Promise<void> => {
   if (grant.reservation_key === null) return
-  const doors = reservationDoors(entrances)
+  const doors = reservationDoors(await findGrantEntrances(db, grant))
   if (doors.size === 0) {
     throw invalidInput(
       'reservation_key not supported: none of the entrances can belong to a reservation. Remove reservation_key or include a reservation-capable entrance (a guest room).',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { hotel, room101 } from '../support/sandbox.js'
+import { hotel, room101, saltoSystemId } from '../support/sandbox.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
 
 /** A piece from the middle of an id: `search` is a partial match. */
@@ -153,8 +153,7 @@ forEachDatabase('list filters', (kind) => {
 
   test('access_grants/list by acs_system_id: grants reaching its entrances, directly or through a space', async () => {
     const seam = server.current.seam()
-    const salto = (await seam.acs.systems.list()).find((x) => x.external_type === 'salto_ks_site')
-    assert.ok(salto)
+    const salto = await saltoSystemId(seam)
     // No access method could be made (the hotel has no mobile keys): still the hotel's grant.
     const unserved = await seam.accessGrants.create({
       user_identity: { full_name: 'Mobile Only' },
@@ -173,7 +172,7 @@ forEachDatabase('list filters', (kind) => {
     )
     assert.ok(inHotel.includes(unserved.access_grant_id))
     assert.ok(inHotel.includes(throughSpace.access_grant_id))
-    const inSalto = (await seam.accessGrants.list({ acs_system_id: salto.acs_system_id })).map(
+    const inSalto = (await seam.accessGrants.list({ acs_system_id: salto })).map(
       (g) => g.access_grant_id,
     )
     assert.ok(!inSalto.includes(unserved.access_grant_id))

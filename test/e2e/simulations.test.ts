@@ -6,6 +6,7 @@ import {
   expectApiError,
   frontDesk,
   newCardCredential,
+  newSaltoPin,
   since,
   unknownId,
 } from '../support/sandbox.js'
@@ -258,16 +259,7 @@ forEachDatabase('encoder simulations', (kind) => {
   describe('encoding errors', () => {
     test('a credential of another access system, or not a card, is refused at once', async () => {
       const seam = server.current.seam()
-      const salto = (await seam.acs.systems.list()).find((s) => s.external_type === 'salto_ks_site')
-      assert.ok(salto)
-      const user = await seam.acs.users.create({
-        acs_system_id: salto.acs_system_id,
-        full_name: 'Pin User',
-      })
-      const pin = await seam.acs.credentials.create({
-        acs_user_id: user.acs_user_id,
-        access_method: 'code',
-      })
+      const pin = await newSaltoPin(seam, 'Pin User')
       await expectApiError(
         seam.acs.encoders.encodeCredential({
           acs_encoder_id: frontDesk,
@@ -278,8 +270,9 @@ forEachDatabase('encoder simulations', (kind) => {
         /Only card credentials can be encoded/,
       )
       // A Salto KS tag is a card, but of another access system: Salto KS assigns it itself.
+      assert.ok(pin.acs_user_id)
       const tag = await seam.acs.credentials.create({
-        acs_user_id: user.acs_user_id,
+        acs_user_id: pin.acs_user_id,
         access_method: 'card',
       })
       assert.equal(tag.is_issued, true)

@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { type SeamHttp, SeamHttpInvalidInputError } from '@seamapi/http/connect'
+import { SeamHttpInvalidInputError } from '@seamapi/http/connect'
 import { assertResource } from '../support/contract.js'
-import { expectApiError, hotel, since, unknownId } from '../support/sandbox.js'
+import { expectApiError, hotel, saltoSystemId, since, unknownId } from '../support/sandbox.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
-
-const saltoKsSystemId = async (seam: SeamHttp): Promise<string> => {
-  const system = (await seam.acs.systems.list()).find((s) => s.external_type === 'salto_ks_site')
-  assert.ok(system)
-  return system.acs_system_id
-}
 
 forEachDatabase('user identities and spaces', (kind) => {
   const server = useServer(kind)
 
   test('a user identity with ACS users in both sandbox systems', async () => {
     const seam = server.current.seam()
-    const salto = await saltoKsSystemId(seam)
+    const salto = await saltoSystemId(seam)
     const identity = await seam.userIdentities.create({
       full_name: 'Hana Ito',
       email_address: 'hana@example.com',
@@ -139,7 +133,7 @@ forEachDatabase('user identities and spaces', (kind) => {
 
   test('an ACS user the access system already has with the same email or phone is linked, not duplicated', async () => {
     const seam = server.current.seam()
-    const salto = await saltoKsSystemId(seam)
+    const salto = await saltoSystemId(seam)
     const byEmail = await seam.acs.users.create({
       acs_system_id: hotel,
       full_name: 'Lena Ortiz',

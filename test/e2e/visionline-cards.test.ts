@@ -7,6 +7,7 @@ import {
   expectApiError,
   frontDesk,
   hotel,
+  newSaltoPin,
   scanCard,
   since,
   unknownId,
@@ -140,16 +141,7 @@ forEachDatabase('Visionline override and joiner cards', (kind) => {
   test('joiner_acs_credential_ids must name cards of the same access system', async () => {
     const seam = server.current.seam()
     const room112 = await entranceId(seam, 'Room 112')
-    const salto = (await seam.acs.systems.list()).find((s) => s.external_type === 'salto_ks_site')
-    assert.ok(salto)
-    const resident = await seam.acs.users.create({
-      acs_system_id: salto.acs_system_id,
-      full_name: 'Resident',
-    })
-    const pin = await seam.acs.credentials.create({
-      acs_user_id: resident.acs_user_id,
-      access_method: 'code',
-    })
+    const pin = await newSaltoPin(seam, 'Resident')
     await expectApiError(
       card('Joins a PIN', [room112], { joiner_acs_credential_ids: [pin.acs_credential_id] }),
       400,

@@ -63,3 +63,19 @@ export const scanCard = async (seam: SeamHttp, acsEncoderId: string) => {
   }
   return attempt.result
 }
+
+/** The sandbox's Salto KS site (PIN codes and tags, no encoders). */
+export const saltoSystemId = async (seam: SeamHttp): Promise<string> => {
+  const system = (await seam.acs.systems.list()).find((s) => s.external_type === 'salto_ks_site')
+  assert.ok(system, 'the sandbox has a Salto KS site')
+  return system.acs_system_id
+}
+
+/** A new ACS user on the Salto KS site with a PIN code credential. */
+export const newSaltoPin = async (seam: SeamHttp, name: string) => {
+  const user = await seam.acs.users.create({
+    acs_system_id: await saltoSystemId(seam),
+    full_name: name,
+  })
+  return seam.acs.credentials.create({ acs_user_id: user.acs_user_id, access_method: 'code' })
+}
