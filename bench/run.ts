@@ -7,7 +7,9 @@
  * - encoding: time from `encode_credential` to the attempt's success;
  * - keyset paging over BENCH_ROWS credentials (default 1,000,000): first page vs a
  *   page deep in the list, and an event query over as many events;
- * - the process's memory.
+ * - the process's memory;
+ * - on PostgreSQL, encodings per second on one and on two `keysmith start` processes,
+ *   and read latency while encodings are in flight (encoding-throughput.ts).
  * Nothing here asserts a target: the figures are printed for people to compare.
  */
 import { randomBytes } from 'node:crypto'
@@ -21,6 +23,7 @@ import pg from 'pg'
 import { loadConfig } from '../src/config.js'
 import { SANDBOX_WORKSPACE_ID } from '../src/domain/sandbox.js'
 import { startKeysmith } from '../src/keysmith.js'
+import { measureEncodingThroughput } from './encoding-throughput.js'
 
 const rows = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const hotel = '11111111-1111-1111-1111-111111111111'
@@ -295,6 +298,7 @@ const main = async (): Promise<void> => {
       await target.cleanup()
     }
   }
+  if (process.env.DATABASE_URL) await measureEncodingThroughput(process.env.DATABASE_URL)
 }
 
 main().catch((error: unknown) => {

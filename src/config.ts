@@ -18,6 +18,10 @@ export interface Config {
   actionAttemptTimeoutMs: number
   /** How often each process looks for due background work. */
   workerPollMs: number
+  /** Most action attempts one process runs at once (one at a time per encoder). */
+  workerConcurrency: number
+  /** How long an action attempt's lease lasts unrenewed: how soon a crashed process's work is taken up. */
+  actionLeaseMs: number
   /**
    * Whether this process runs background work (action attempts, webhook deliveries).
    * `off` makes an API-only process; another process on the same PostgreSQL does the work.
@@ -88,6 +92,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     sandboxActionDelayMs: integer(env, 'KEYSMITH_SANDBOX_ACTION_DELAY_MS', 500),
     actionAttemptTimeoutMs: integer(env, 'KEYSMITH_ACTION_ATTEMPT_TIMEOUT_MS', 60_000, 1),
     workerPollMs: integer(env, 'KEYSMITH_WORKER_POLL_MS', 250, 1),
+    workerConcurrency: integer(env, 'KEYSMITH_WORKER_CONCURRENCY', 8, 1, 1_000),
+    actionLeaseMs: integer(env, 'KEYSMITH_ACTION_LEASE_MS', 10_000, 300),
     runWorkers: onOff(env, 'KEYSMITH_WORKERS', true),
     webhookRetryScheduleMs: retrySchedule(env),
     webhookTimeoutMs: integer(env, 'KEYSMITH_WEBHOOK_TIMEOUT_MS', 10_000, 1),

@@ -1,11 +1,13 @@
 import { pino } from 'pino'
 import type { Config } from './config.js'
+import { actionAttemptsChannel, releaseAllLeases } from './db/action-attempts.js'
 import { type Database, openDatabase } from './db/database.js'
 import { deliveriesChannel } from './db/webhooks.js'
 import type { DomainContext } from './domain/context.js'
 import { ensureSandboxWorkspace } from './domain/workspaces.js'
 import { WebhookDeliveryWorker } from './events/webhook-delivery.js'
 import { ActionAttemptWorker } from './jobs/runner.js'
+import { createProviderRegistry } from './providers/index.js'
 import { buildServer } from './server.js'
 
 export interface RunningKeysmith {
@@ -25,11 +27,15 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
   const database = await openDatabase(config)
   let ready = false
   const now = () => new Date()
+  const providers = createProviderRegistry({ sandboxActionDelayMs: config.sandboxActionDelayMs })
   const worker = new ActionAttemptWorker({
     db: database.db,
+    providers,
     pollMs: config.workerPollMs,
     now,
     log: logger.child({ component: 'worker' }),
+    concurrency: config.workerConcurrency,
+    leaseMs: config.actionLeaseMs,
   })
   const deliveries = new WebhookDeliveryWorker({
     db: database.db,
@@ -42,11 +48,9 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
   const ctx: DomainContext = {
     db: database.db,
     now,
-    settings: {
-      sandboxActionDelayMs: config.sandboxActionDelayMs,
-      actionAttemptTimeoutMs: config.actionAttemptTimeoutMs,
-    },
-    wakeWorker: (at) => worker.wake(at),
+    providers,
+    settings: { actionAttemptTimeoutMs: config.actionAttemptTimeoutMs },
+    wakeWorker: () => worker.wake(),
   }
   const app = buildServer({ ctx, logger, isReady: () => ready })
   try {
@@ -54,7 +58,11 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       apiKey: config.seedApiKey,
       now: now(),
     })
+    // Only one process can open the embedded database: a lease found there was left
+    // by a process that is gone, so its attempts are taken up at once.
+    if (database.kind === 'pglite') await releaseAllLeases(database.db, now())
     if (config.runWorkers) {
+      await database.listen(actionAttemptsChannel, () => worker.wake())
       worker.start()
       deliveries.start()
       // Deliveries are announced when their transaction commits, in any process.

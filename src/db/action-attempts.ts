@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely'
+import { type Insertable, sql } from 'kysely'
 import { isUuid, type Page, type PageRequest, paginate } from './pagination.js'
 import type { ActionAttemptRow, ActionAttemptsTable, Executor } from './schema.js'
 import { json } from './schema.js'
@@ -38,27 +38,6 @@ export const listActionAttempts = async (
   return paginate(query, 'action_attempts', 'action_attempt_id', page)
 }
 
-/**
- * Locks one pending attempt that is due (or overdue to expire) for the calling
- * transaction. SKIP LOCKED lets any number of processes poll the same table: a
- * row being worked on is invisible to the others, and a crashed worker's lock
- * disappears with its connection, so the attempt is picked up again.
- */
-export const claimDueActionAttempt = async (
-  db: Executor,
-  now: Date,
-): Promise<ActionAttemptRow | undefined> =>
-  db
-    .selectFrom('action_attempts')
-    .selectAll()
-    .where('status', '=', 'pending')
-    .where((eb) => eb.or([eb('run_after', '<=', now), eb('expires_at', '<=', now)]))
-    .orderBy('run_after')
-    .limit(1)
-    .forUpdate()
-    .skipLocked()
-    .executeTakeFirst()
-
 export type ActionAttemptOutcome =
   | { status: 'success'; result: unknown }
   | { status: 'error'; error: { type: string; message: string } }
@@ -83,18 +62,173 @@ export const completeActionAttempt = async (
     .returningAll()
     .executeTakeFirstOrThrow()
 
-/** Locks an attempt if it is still pending and nobody else holds it. */
-export const lockPendingActionAttempt = async (
+/** An attempt a process has leased: only the holder of `lease_token` may finish it. */
+export interface LeasedActionAttempt {
+  attempt: ActionAttemptRow
+  leaseToken: string
+  /** The attempt was started before and cut off (a crash, or a shutdown mid-run). */
+  recovering: boolean
+}
+
+/**
+ * Leases up to `limit` attempts that are ready to run, oldest first, in one
+ * statement. An attempt is ready when it is pending and nobody holds a live lease
+ * on it, and, if it waits in a queue (an encoder), no older attempt of that queue is
+ * still pending: one attempt at a time per queue, in order, across every process.
+ * SKIP LOCKED lets any number of processes claim at once; each claim gets a new
+ * `lease_token`, which fences a process whose lease ran out. An attempt never
+ * started by its `expires_at` is left to `expireUnstartedAttempts`.
+ */
+export const claimActionAttempts = async (
+  db: Executor,
+  options: { now: Date; owner: string; leaseUntil: Date; limit: number },
+): Promise<LeasedActionAttempt[]> => {
+  const { now, owner, leaseUntil, limit } = options
+  if (limit <= 0) return []
+  // A CTE is evaluated once: `in (select … limit n)` may be re-run and take more.
+  const claimed = await sql<{ action_attempt_id: string; lease_token: string; run_count: number }>`
+    with picked as (
+      select c.action_attempt_id from action_attempts c
+      where c.status = 'pending'
+        and c.run_after <= ${now}
+        and (c.lease_expires_at is null or c.lease_expires_at <= ${now})
+        and (c.lease_token is not null or c.expires_at > ${now})
+        and (c.queue_key is null or not exists (
+          select 1 from action_attempts older
+          where older.queue_key = c.queue_key
+            and older.status = 'pending'
+            and (older.created_at, older.action_attempt_id) < (c.created_at, c.action_attempt_id)
+        ))
+      order by c.created_at, c.action_attempt_id
+      limit ${limit}
+      for update of c skip locked
+    )
+    update action_attempts a
+    set lease_owner = ${owner},
+      lease_token = gen_random_uuid(),
+      lease_expires_at = ${leaseUntil},
+      started_at = coalesce(a.started_at, ${now}),
+      run_count = a.run_count + 1
+    from picked
+    where a.action_attempt_id = picked.action_attempt_id
+    returning a.action_attempt_id, a.lease_token, a.run_count
+  `.execute(db)
+  if (claimed.rows.length === 0) return []
+  const rows = await db
+    .selectFrom('action_attempts')
+    .selectAll()
+    .where(
+      'action_attempt_id',
+      'in',
+      claimed.rows.map((row) => row.action_attempt_id),
+    )
+    .orderBy('created_at')
+    .orderBy('action_attempt_id')
+    .execute()
+  const byId = new Map(claimed.rows.map((row) => [row.action_attempt_id, row]))
+  return rows.flatMap((attempt) => {
+    const lease = byId.get(attempt.action_attempt_id)
+    return lease
+      ? [{ attempt, leaseToken: lease.lease_token, recovering: Number(lease.run_count) > 1 }]
+      : []
+  })
+}
+
+/**
+ * Ends attempts that no process started before their `expires_at` (the server was
+ * down, or the work waited too long) as `action_attempt_expired`. Returns them.
+ */
+export const expireUnstartedAttempts = async (
+  db: Executor,
+  now: Date,
+  error: { type: string; message: string },
+): Promise<Pick<ActionAttemptRow, 'action_attempt_id' | 'action_type'>[]> => {
+  const expired = await sql<Pick<ActionAttemptRow, 'action_attempt_id' | 'action_type'>>`
+    with due as (
+      select action_attempt_id from action_attempts
+      where status = 'pending' and lease_token is null and expires_at <= ${now}
+      limit 100
+      for update skip locked
+    )
+    update action_attempts a
+    set status = 'error', error = ${json(error)}::json, updated_at = ${now}, completed_at = ${now}
+    from due
+    where a.action_attempt_id = due.action_attempt_id
+    returning a.action_attempt_id, a.action_type
+  `.execute(db)
+  return expired.rows
+}
+
+/** Extends a lease this process still holds. False: the lease was lost (or the attempt ended). */
+export const renewLease = async (
   db: Executor,
   actionAttemptId: string,
+  leaseToken: string,
+  leaseUntil: Date,
+): Promise<boolean> => {
+  const result = await db
+    .updateTable('action_attempts')
+    .set({ lease_expires_at: leaseUntil })
+    .where('action_attempt_id', '=', actionAttemptId)
+    .where('lease_token', '=', leaseToken)
+    .where('status', '=', 'pending')
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}
+
+/** Hands a lease back at once (a shutdown): another process may take the attempt up now. */
+export const releaseLease = async (
+  db: Executor,
+  actionAttemptId: string,
+  leaseToken: string,
+  now: Date,
+): Promise<void> => {
+  await db
+    .updateTable('action_attempts')
+    .set({ lease_expires_at: now })
+    .where('action_attempt_id', '=', actionAttemptId)
+    .where('lease_token', '=', leaseToken)
+    .where('status', '=', 'pending')
+    .execute()
+}
+
+/**
+ * Hands back every lease (at start on the embedded database, which only one
+ * process can open: any lease found was left by a process that is gone).
+ */
+export const releaseAllLeases = async (db: Executor, now: Date): Promise<void> => {
+  await db
+    .updateTable('action_attempts')
+    .set({ lease_expires_at: now })
+    .where('status', '=', 'pending')
+    .where('lease_expires_at', '>', now)
+    .execute()
+}
+
+/**
+ * Locks an attempt for its result if it is still pending and this lease still holds
+ * it. False: another process took it over (or it ended); apply nothing.
+ */
+export const lockLeasedAttempt = async (
+  db: Executor,
+  actionAttemptId: string,
+  leaseToken: string,
 ): Promise<boolean> => {
   const row = await db
     .selectFrom('action_attempts')
     .select('action_attempt_id')
     .where('action_attempt_id', '=', actionAttemptId)
+    .where('lease_token', '=', leaseToken)
     .where('status', '=', 'pending')
     .forUpdate()
-    .skipLocked()
     .executeTakeFirst()
   return row !== undefined
+}
+
+/** Channel on which committed transactions announce new action attempts. */
+export const actionAttemptsChannel = 'keysmith_action_attempts'
+
+/** Tells every process's worker, once the caller's transaction commits, that work was queued. */
+export const announceActionAttempts = async (db: Executor): Promise<void> => {
+  await sql`select pg_notify(${actionAttemptsChannel}, '')`.execute(db)
 }

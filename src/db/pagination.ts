@@ -1,7 +1,18 @@
 import { type SelectQueryBuilder, sql } from 'kysely'
-import { invalidInput } from '../domain/errors.js'
-import { isStorableTime } from '../domain/time.js'
 import type { DB } from './schema.js'
+import { isStorableTime } from './time.js'
+
+/**
+ * A `page_cursor` this server did not hand out. Like a PostgreSQL error, it carries
+ * a `code` that the HTTP layer maps to 400 `invalid_input` (src/http/errors.ts).
+ */
+export class InvalidCursorError extends Error {
+  readonly code = 'KEYSMITH_INVALID_CURSOR'
+  readonly parameter = 'page_cursor'
+  constructor() {
+    super('page_cursor is not a cursor returned by this endpoint')
+  }
+}
 
 /**
  * Keyset pagination over (created_at, id): every page is one index range scan,
@@ -35,7 +46,7 @@ const decodeCursor = (cursor: string): Position => {
   } catch {
     // fall through to the error below
   }
-  throw invalidInput('page_cursor is not a cursor returned by this endpoint', 'page_cursor')
+  throw new InvalidCursorError()
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

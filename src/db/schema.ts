@@ -175,8 +175,19 @@ export interface ActionAttemptsTable {
   error: Json<{ type: string; message: string } | null>
   /** Earliest time a worker may run it. */
   run_after: Date
-  /** A still-pending attempt past this time ends as `action_attempt_expired`. */
+  /** A still-pending attempt not started by this time ends as `action_attempt_expired`. */
   expires_at: Date
+  /** Attempts of one queue (an encoder) run one at a time, oldest first; null: no queue. */
+  queue_key: string | null
+  /** The process running it, for operators. */
+  lease_owner: string | null
+  /** Changes with every claim: only the holder of the current token may apply a result. */
+  lease_token: string | null
+  /** The running process renews this; once past, another process may take the attempt up. */
+  lease_expires_at: Date | null
+  started_at: Date | null
+  /** How many times a process has started it (more than 1: it was recovered). */
+  run_count: ColumnType<number, number | undefined, number>
   created_at: Date
   updated_at: Date
   completed_at: Date | null

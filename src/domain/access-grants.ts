@@ -2,7 +2,6 @@ import type { AccessGrant, RouteRequestBody } from '@seamapi/types/connect'
 import {
   accessGrantMembers,
   accessMethodsOfGrants,
-  deleteAccessGrant,
   findAccessGrant,
   findGrantEntrances,
   insertAccessGrant,
@@ -25,7 +24,7 @@ import { recordEvent } from '../events/log.js'
 import { systemTraits } from '../providers/systems.js'
 import { accessModeNames, toAccessGrant } from '../resources/access.js'
 import { syncAccessGrant } from './access-grant-sync.js'
-import { revokeAccessMethods } from './access-methods.js'
+import { deleteAccessGrantRows } from './access-methods.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { DomainError, invalidInput, notFound } from './errors.js'
 import { newId } from './ids.js'
@@ -350,28 +349,6 @@ export const requestMoreAccessMethods = async (
     })
     return presentGrant(db, await syncAccessGrant(db, updated, now, { isNew: false }))
   })
-
-/** Deletes grants in the caller's transaction: their access methods are revoked first. */
-export const deleteAccessGrantRows = async (
-  db: Executor,
-  grants: readonly AccessGrantRow[],
-  now: Date,
-): Promise<void> => {
-  for (const grant of grants) {
-    await revokeAccessMethods(db, await accessMethodsOfGrants(db, [grant.access_grant_id]), now)
-    await deleteAccessGrant(db, grant.access_grant_id)
-    await recordEvent(
-      db,
-      grant.workspace_id,
-      'access_grant.deleted',
-      {
-        access_grant_id: grant.access_grant_id,
-        ...(grant.access_grant_key ? { access_grant_key: grant.access_grant_key } : {}),
-      },
-      now,
-    )
-  }
-}
 
 export const deleteAccessGrantById = async (
   ctx: DomainContext,

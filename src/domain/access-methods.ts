@@ -1,6 +1,7 @@
 import type { AccessMethod, RouteRequestBody, SeamEventType } from '@seamapi/types/connect'
 import {
   accessMethodsOfGrants,
+  deleteAccessGrant,
   deleteAccessMethods,
   findAccessGrant,
   findAccessGrantsByReservation,
@@ -20,8 +21,8 @@ import {
 } from '../db/schema.js'
 import { type EventFields, recordEvent } from '../events/log.js'
 import { toAccessMethod } from '../resources/access.js'
-import { deleteCredentialRows } from './acs-credentials.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
+import { deleteCredentialRows } from './credential-removal.js'
 import { invalidInput, notFound } from './errors.js'
 
 type AccessMethodEventType = Extract<SeamEventType, `access_method.${string}`>
@@ -239,4 +240,43 @@ export const markCardEncoded = async (
     now,
   )
   return updated
+}
+
+/**
+ * A card encoded with a version of its credential that changed while it was being
+ * written must be encoded again (`access_method.card_encoding_required`).
+ */
+export const requireEncodingAgain = async (
+  db: Executor,
+  method: AccessMethodRow,
+  now: Date,
+): Promise<AccessMethodRow> => {
+  const updated = await updateAccessMethod(db, method.access_method_id, {
+    encoding_required_since: now,
+    updated_at: now,
+  })
+  await recordAccessMethodEvent(db, updated, 'access_method.card_encoding_required', now)
+  return updated
+}
+
+/** Deletes grants in the caller's transaction: their access methods are revoked first. */
+export const deleteAccessGrantRows = async (
+  db: Executor,
+  grants: readonly AccessGrantRow[],
+  now: Date,
+): Promise<void> => {
+  for (const grant of grants) {
+    await revokeAccessMethods(db, await accessMethodsOfGrants(db, [grant.access_grant_id]), now)
+    await deleteAccessGrant(db, grant.access_grant_id)
+    await recordEvent(
+      db,
+      grant.workspace_id,
+      'access_grant.deleted',
+      {
+        access_grant_id: grant.access_grant_id,
+        ...(grant.access_grant_key ? { access_grant_key: grant.access_grant_key } : {}),
+      },
+      now,
+    )
+  }
 }

@@ -1,7 +1,5 @@
 import type { AcsCredential, AcsEntrance, RouteRequestBody } from '@seamapi/types/connect'
-import { findAccessMethodOfCredential } from '../db/access-grants.js'
 import {
-  deleteAcsCredentials,
   findAcsCredential,
   findAcsCredentialsByIds,
   insertAcsCredential,
@@ -14,9 +12,7 @@ import {
   entrancesByCredential,
   findAcsEntrances,
   findAcsSystem,
-  findAcsSystemsByIds,
 } from '../db/acs-systems.js'
-import { findAcsUsersByIds } from '../db/acs-users.js'
 import type { Page } from '../db/pagination.js'
 import {
   type AcsCredentialRow,
@@ -29,53 +25,13 @@ import {
 import { findUserIdentity, listAcsUsersOfIdentity } from '../db/user-identities.js'
 import { recordEvent } from '../events/log.js'
 import { generatePinCode, generateTagNumber, systemTraits } from '../providers/systems.js'
-import { toAcsCredential } from '../resources/acs.js'
-import { presentEntrances } from './acs-systems.js'
 import { ensureAcsUserForIdentity, requireAcsUser } from './acs-users.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
+import { assertNotManagedByAccessGrant, deleteCredentialRows } from './credential-removal.js'
 import { invalidInput, notFound } from './errors.js'
 import { newId } from './ids.js'
+import { presentCredential, presentCredentials, presentEntrances } from './present.js'
 import { assertEndsAfterStarts, parseOptionalTime } from './time.js'
-
-/** Credentials as API resources, loading what they show (system, doors, user) in bulk. */
-export const presentCredentials = async (
-  db: Executor,
-  rows: readonly AcsCredentialRow[],
-  now: Date,
-): Promise<AcsCredential[]> => {
-  const ids = rows.map((row) => row.acs_credential_id)
-  const [systems, entrances, users] = await Promise.all([
-    findAcsSystemsByIds(
-      db,
-      rows.map((row) => row.acs_system_id),
-    ),
-    entrancesByCredential(db, ids),
-    findAcsUsersByIds(
-      db,
-      rows.flatMap((row) => (row.acs_user_id ? [row.acs_user_id] : [])),
-    ),
-  ])
-  return rows.map((row) => {
-    const system = systems.get(row.acs_system_id)
-    if (!system) throw new Error(`access system ${row.acs_system_id} of credential is missing`)
-    return toAcsCredential(row, {
-      system,
-      entrances: entrances.get(row.acs_credential_id) ?? [],
-      user: row.acs_user_id ? users.get(row.acs_user_id) : undefined,
-      now,
-    })
-  })
-}
-
-export const presentCredential = async (
-  db: Executor,
-  row: AcsCredentialRow,
-  now: Date,
-): Promise<AcsCredential> => {
-  const [credential] = await presentCredentials(db, [row], now)
-  if (!credential) throw new Error('presentCredentials returned nothing')
-  return credential
-}
 
 export const requireCredential = async (
   db: Executor,
@@ -443,45 +399,6 @@ export const changeCredentialAccess = async (
     updated_at: now,
   })
   return { credential, changed: true }
-}
-
-/** Deletes credentials and records `acs_credential.deleted` for each, in the caller's transaction. */
-export const deleteCredentialRows = async (
-  db: Executor,
-  rows: readonly AcsCredentialRow[],
-  now: Date,
-): Promise<void> => {
-  await deleteAcsCredentials(
-    db,
-    rows.map((row) => row.acs_credential_id),
-  )
-  for (const row of rows) {
-    await recordEvent(
-      db,
-      row.workspace_id,
-      'acs_credential.deleted',
-      {
-        acs_credential_id: row.acs_credential_id,
-        acs_system_id: row.acs_system_id,
-        connected_account_id: row.connected_account_id,
-      },
-      now,
-    )
-  }
-}
-
-/** A credential an Access Grant made belongs to its access method: only revoking that removes it. */
-export const assertNotManagedByAccessGrant = async (
-  db: Executor,
-  credential: AcsCredentialRow,
-): Promise<void> => {
-  const method = await findAccessMethodOfCredential(db, credential.acs_credential_id)
-  if (method) {
-    throw invalidInput(
-      `Credential ${credential.acs_credential_id} was made by access method ${method.access_method_id} of Access Grant ${method.access_grant_id}; delete the access method or the Access Grant instead`,
-      'acs_credential_id',
-    )
-  }
 }
 
 export const deleteAcsCredential = async (

@@ -12,24 +12,10 @@ import {
   listAcsSystems,
 } from '../db/acs-systems.js'
 import type { Page } from '../db/pagination.js'
-import type { AcsEntranceRow, Executor } from '../db/schema.js'
-import { spaceIdsByEntrance } from '../db/spaces.js'
-import { toAcsEntrance, toAcsSystem } from '../resources/acs.js'
-import { presentCredentials } from './acs-credentials.js'
+import { toAcsSystem } from '../resources/acs.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { notFound } from './errors.js'
-
-/** Entrances as API resources, with the spaces each belongs to. */
-export const presentEntrances = async (
-  db: Executor,
-  rows: readonly AcsEntranceRow[],
-): Promise<AcsEntrance[]> => {
-  const spaces = await spaceIdsByEntrance(
-    db,
-    rows.map((row) => row.acs_entrance_id),
-  )
-  return rows.map((row) => toAcsEntrance(row, spaces.get(row.acs_entrance_id) ?? []))
-}
+import { presentCredentials, presentEntrances } from './present.js'
 
 export const getAcsSystem = async (
   ctx: DomainContext,

@@ -1,11 +1,14 @@
 import type { ActionAttempt, RouteRequestBody } from '@seamapi/types/connect'
 import {
+  type ActionAttemptOutcome,
+  announceActionAttempts,
   findActionAttempt,
   insertActionAttempt,
   listActionAttempts,
 } from '../db/action-attempts.js'
 import type { Page } from '../db/pagination.js'
 import { type ActionAttemptRow, type Executor, json } from '../db/schema.js'
+import type { ProviderRegistry } from '../providers/index.js'
 import { toActionAttempt } from '../resources/action-attempt.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { notFound } from './errors.js'
@@ -23,9 +26,59 @@ export type ActionType =
   | 'RESET_SANDBOX_WORKSPACE'
 
 /**
- * Queues work as a pending action attempt, in the caller's transaction. A worker
- * runs it once `delayMs` has passed; if it is still pending when the attempt
- * timeout passes (say the server was down), it ends as `action_attempt_expired`.
+ * How the worker (src/jobs/runner.ts) runs an action type. An attempt runs in three
+ * steps, so that no transaction is open while an encoder works:
+ * 1. `prepare`, in a short transaction: check the attempt still makes sense and load
+ *    what the physical work needs. It may end the attempt at once with an outcome.
+ * 2. the `PhysicalStep` it returns runs with no transaction open, under a timeout
+ *    and an AbortSignal;
+ * 3. the `ApplyResult` that step resolves with runs in a second short transaction,
+ *    once the worker has checked it still holds the attempt's lease. It re-checks
+ *    the world (the credential may have been deleted or changed meanwhile).
+ */
+export interface ActionHandler {
+  prepare(
+    db: Executor,
+    attempt: ActionAttemptRow,
+    env: ActionEnvironment,
+  ): Promise<ActionAttemptOutcome | PhysicalStep>
+  /** The outcome of an attempt cut off midway whose work may not simply run again. */
+  interrupted: ActionAttemptOutcome
+}
+
+export interface ActionEnvironment {
+  providers: ProviderRegistry
+  now: Date
+}
+
+export interface PhysicalStep {
+  /** Longest the step may take; past it the attempt ends as `encoder_communication_timeout`. */
+  timeoutMs: number
+  /** Whether the step, cut off by a crash or a shutdown, may run again from the start. */
+  retryable: boolean
+  run(signal: AbortSignal): Promise<ApplyResult>
+}
+
+/** Saves what the physical step did, in the transaction that finishes the attempt. */
+export type ApplyResult = (db: Executor, now: Date) => Promise<ActionAttemptOutcome>
+
+/** A step that is pure bookkeeping: it does all its work when applied. */
+export const bookkeeping = (apply: ApplyResult): PhysicalStep => ({
+  timeoutMs: 60_000,
+  retryable: true,
+  run: async () => apply,
+})
+
+export const failed = (type: string, message: string): ActionAttemptOutcome => ({
+  status: 'error',
+  error: { type, message },
+})
+
+/**
+ * Queues work as a pending action attempt, in the caller's transaction, and tells
+ * every process's worker once it commits. Attempts with the same `queueKey` (an
+ * encoder) run one at a time, oldest first. One still not started when the
+ * attempt timeout passes (say the server was down) ends as `action_attempt_expired`.
  */
 export const queueActionAttempt = async (
   db: Executor,
@@ -33,9 +86,10 @@ export const queueActionAttempt = async (
   scope: WorkspaceScope,
   actionType: ActionType,
   input: Record<string, unknown>,
-  delayMs: number,
+  queueKey: string | null,
 ): Promise<ActionAttemptRow> => {
   const now = ctx.now()
+  await announceActionAttempts(db)
   return insertActionAttempt(db, {
     action_attempt_id: newId(),
     workspace_id: scope.workspace_id,
@@ -44,8 +98,9 @@ export const queueActionAttempt = async (
     input: json(input),
     result: json(null),
     error: json(null),
-    run_after: new Date(now.getTime() + delayMs),
-    expires_at: new Date(now.getTime() + Math.max(ctx.settings.actionAttemptTimeoutMs, delayMs)),
+    run_after: now,
+    expires_at: new Date(now.getTime() + ctx.settings.actionAttemptTimeoutMs),
+    queue_key: queueKey,
     created_at: now,
     updated_at: now,
     completed_at: null,

@@ -1,18 +1,19 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
+import type { ProviderRegistry } from '../providers/index.js'
 
 /** What domain operations need from the running server. Nothing here knows about HTTP. */
 export interface DomainContext {
   db: Kysely<DB>
   now(): Date
+  /** The access systems' drivers and rules. */
+  providers: ProviderRegistry
   settings: {
-    /** How long a sandbox encoder takes to encode or scan. */
-    sandboxActionDelayMs: number
-    /** Age at which a still-pending action attempt expires. */
+    /** Age at which an action attempt not yet started expires. */
     actionAttemptTimeoutMs: number
   }
-  /** Tells this process's worker that work becomes due at `runAfter`. */
-  wakeWorker(runAfter: Date): void
+  /** Tells this process's worker that an action attempt was queued. */
+  wakeWorker(): void
 }
 
 /** The workspace a request acts in (from its API key). */

@@ -30,6 +30,9 @@ export interface ScanAttemptInput {
   simulation: ScanSimulation | null
 }
 
+/** One card lies on an encoder: its encodings and scans run one at a time, in order. */
+const encoderQueue = (acsEncoderId: string): string => `acs_encoder:${acsEncoderId}`
+
 export const requireEncoder = async (
   db: Executor,
   scope: WorkspaceScope,
@@ -188,10 +191,10 @@ const startEncoding = async (
       scope,
       request.actionType,
       { ...attemptInput },
-      ctx.settings.sandboxActionDelayMs,
+      encoderQueue(encoder.acs_encoder_id),
     )
   })
-  ctx.wakeWorker(attempt.run_after)
+  ctx.wakeWorker()
   return toActionAttempt(attempt)
 }
 
@@ -216,10 +219,10 @@ export const requestScan = async (
       scope,
       'SCAN_CREDENTIAL',
       { ...attemptInput },
-      ctx.settings.sandboxActionDelayMs,
+      encoderQueue(encoder.acs_encoder_id),
     )
   })
-  ctx.wakeWorker(attempt.run_after)
+  ctx.wakeWorker()
   return toActionAttempt(attempt)
 }
 

@@ -17,15 +17,14 @@ import {
   type Executor,
   json,
   type VisionlineCredentialData,
-  type WorkspaceRow,
 } from '../db/schema.js'
 import { findWorkspace } from '../db/workspaces.js'
 import { recordEvent } from '../events/log.js'
-import { encoderDriverFor } from '../providers/index.js'
-import type { CredentialImage, EncoderDriver, KnownCard } from '../providers/types.js'
+import type { ProviderRegistry } from '../providers/index.js'
+import type { CardState, CredentialImage, EncoderDriver, KnownCard } from '../providers/types.js'
 import { splitEntrances } from '../resources/acs.js'
-import { markCardEncoded, presentAccessMethods } from './access-methods.js'
-import { presentCredential } from './acs-credentials.js'
+import { markCardEncoded, presentAccessMethods, requireEncodingAgain } from './access-methods.js'
+import { type ActionHandler, failed } from './action-attempts.js'
 import {
   notOnSeamWarning,
   outOfSyncProperties,
@@ -36,17 +35,15 @@ import {
 import { isOverridden, overrideEarlierCards } from './card-override.js'
 import type { EncodeAttemptInput, ScanAttemptInput } from './encoders.js'
 import { newId } from './ids.js'
+import { presentCredential } from './present.js'
 
 /**
- * What the worker does for ENCODE_CREDENTIAL and SCAN_CREDENTIAL attempts. Each
- * runs inside the transaction that holds the attempt, so the card, the credential,
- * the event and the attempt's outcome are saved together or not at all.
+ * What the worker does for ENCODE_CREDENTIAL (and ENCODE_ACCESS_METHOD) and
+ * SCAN_CREDENTIAL attempts, in the three steps of an `ActionHandler`: load what the
+ * encoder needs, let the driver work with no transaction open, then save the card,
+ * the credential, the events and the outcome together in one short transaction,
+ * re-checking what may have changed while the card was on the encoder.
  */
-
-const fail = (type: string, message: string): ActionAttemptOutcome => ({
-  status: 'error',
-  error: { type, message },
-})
 
 const knownCard = (row: AcsCardRow | undefined): KnownCard | null =>
   row
@@ -59,7 +56,6 @@ const knownCard = (row: AcsCardRow | undefined): KnownCard | null =>
     : null
 
 interface EncoderContext {
-  workspace: WorkspaceRow
   driver: EncoderDriver
   cardOnEncoder: KnownCard | null
 }
@@ -68,22 +64,23 @@ const loadEncoder = async (
   db: Executor,
   attempt: ActionAttemptRow,
   acsEncoderId: string,
+  providers: ProviderRegistry,
 ): Promise<EncoderContext | ActionAttemptOutcome> => {
-  const encoder = await findAcsEncoder(db, attempt.workspace_id, acsEncoderId, { forUpdate: true })
+  const encoder = await findAcsEncoder(db, attempt.workspace_id, acsEncoderId)
   const workspace = await findWorkspace(db, attempt.workspace_id)
   const system = encoder && (await findAcsSystem(db, attempt.workspace_id, encoder.acs_system_id))
   if (!encoder || !workspace || !system) {
-    return fail('uncategorized_error', 'The encoder was removed before the action could run.')
+    return failed('uncategorized_error', 'The encoder was removed before the action could run.')
   }
-  const driver = encoderDriverFor(system, workspace.is_sandbox)
+  const driver = providers.encoderDriverFor(system, workspace.is_sandbox)
   if (!driver) {
-    return fail(
+    return failed(
       'encoder_not_online',
       `No driver is available for ${system.external_type_display_name} encoders.`,
     )
   }
   const card = encoder.acs_card_id ? await findAcsCard(db, encoder.acs_card_id) : undefined
-  return { workspace, driver, cardOnEncoder: knownCard(card) }
+  return { driver, cardOnEncoder: knownCard(card) }
 }
 
 /** What a credential looks like written on a card. */
@@ -108,38 +105,87 @@ const imageOf = async (db: Executor, credential: AcsCredentialRow): Promise<Cred
   }
 }
 
-export const performEncoding = async (
+const sameImage = (a: CredentialImage, b: CredentialImage): boolean =>
+  JSON.stringify(a) === JSON.stringify(b)
+
+const credentialDeleted = (): ActionAttemptOutcome =>
+  failed('credential_deleted', 'The credential was deleted before its card could be encoded.')
+
+export const encodingHandler: ActionHandler = {
+  interrupted: failed(
+    'encoding_interrupted',
+    'The encoding was interrupted (the server stopped while the card was being written); encode the card again.',
+  ),
+  async prepare(db, attempt, { providers, now }) {
+    const input = attempt.input as unknown as EncodeAttemptInput
+    const loaded = await loadEncoder(db, attempt, input.acs_encoder_id, providers)
+    if ('status' in loaded) return loaded
+    const credential = await findAcsCredential(db, attempt.workspace_id, input.acs_credential_id)
+    if (!credential) return credentialDeleted()
+    const cardOfCredential = credential.is_issued
+      ? knownCard(await findCardOfCredential(db, credential.acs_credential_id))
+      : null
+    const issuedCardCount = (credential.visionline?.issued_card_count ?? 0) + 1
+    // Allocated in this short transaction, so no lock on the system is held while
+    // the card is written. A failed encoding leaves a gap in the numbers, no more.
+    const externalCardId = String(await allocateExternalNumber(db, credential.acs_system_id))
+    const image = await imageOf(db, credential)
+    const { driver } = loaded
+    return {
+      timeoutMs: driver.timeoutMs,
+      retryable: driver.canRetry('encode'),
+      run: async (signal) => {
+        const encoded = await driver.encode(
+          {
+            cardOnEncoder: loaded.cardOnEncoder,
+            cardOfCredential,
+            credential: image,
+            externalCardId,
+            numberOfIssuedCards: issuedCardCount,
+            simulation: input.simulation,
+            now,
+          },
+          signal,
+        )
+        return (tx, appliedAt) =>
+          encoded.ok
+            ? applyEncoding(tx, attempt, {
+                input,
+                card: encoded.card,
+                image,
+                externalCardId,
+                issuedCardCount,
+                now: appliedAt,
+              })
+            : Promise.resolve({ status: 'error', error: encoded.error })
+      },
+    }
+  },
+}
+
+interface WrittenCard {
+  input: EncodeAttemptInput
+  card: CardState & { acs_card_id?: string }
+  /** The credential as it was written onto the card. */
+  image: CredentialImage
+  externalCardId: string
+  issuedCardCount: number
+  now: Date
+}
+
+const applyEncoding = async (
   db: Executor,
   attempt: ActionAttemptRow,
-  now: Date,
+  written: WrittenCard,
 ): Promise<ActionAttemptOutcome> => {
-  const input = attempt.input as unknown as EncodeAttemptInput
-  const loaded = await loadEncoder(db, attempt, input.acs_encoder_id)
-  if ('status' in loaded) return loaded
+  const { input, card, now } = written
   const credential = await findAcsCredential(db, attempt.workspace_id, input.acs_credential_id, {
     forUpdate: true,
   })
-  if (!credential) {
-    return fail('credential_deleted', 'The credential was deleted before it could be encoded.')
-  }
-  const cardOfCredential = credential.is_issued
-    ? knownCard(await findCardOfCredential(db, credential.acs_credential_id))
-    : null
-  const issuedCardCount = (credential.visionline?.issued_card_count ?? 0) + 1
-  const externalCardId = String(await allocateExternalNumber(db, credential.acs_system_id))
-  const encoded = await loaded.driver.encode({
-    cardOnEncoder: loaded.cardOnEncoder,
-    cardOfCredential,
-    credential: await imageOf(db, credential),
-    externalCardId,
-    numberOfIssuedCards: issuedCardCount,
-    simulation: input.simulation,
-    now,
-  })
-  if (!encoded.ok) return { status: 'error', error: encoded.error }
+  // Deleted while its card was being written: nothing is issued.
+  if (!credential) return credentialDeleted()
 
   // Save the card the driver wrote; it is now the card lying on this encoder.
-  const { card } = encoded
   let acsCardId = card.acs_card_id
   if (acsCardId) {
     await updateAcsCard(db, acsCardId, {
@@ -165,10 +211,13 @@ export const performEncoding = async (
   await updateAcsEncoder(db, input.acs_encoder_id, { acs_card_id: acsCardId })
 
   const wasIssued = credential.is_issued
+  // Changed while its card was being written: the card carries the old version.
+  const stale = !sameImage(written.image, await imageOf(db, credential))
   const updated = await updateCredentialAfterEncoding(db, credential, {
     cardNumber: card.card_number,
-    externalCardId,
-    issuedCardCount,
+    externalCardId: written.externalCardId,
+    issuedCardCount: written.issuedCardCount,
+    stale,
     now,
   })
   await overrideEarlierCards(db, updated, now)
@@ -183,7 +232,8 @@ export const performEncoding = async (
     },
     now,
   )
-  const method = await markCardEncoded(db, updated, now)
+  let method = await markCardEncoded(db, updated, now)
+  if (method && stale) method = await requireEncodingAgain(db, method, now)
   if (attempt.action_type === 'ENCODE_ACCESS_METHOD' && method) {
     const [accessMethod] = await presentAccessMethods(db, [method])
     return {
@@ -201,13 +251,20 @@ export const performEncoding = async (
 const updateCredentialAfterEncoding = async (
   db: Executor,
   credential: AcsCredentialRow,
-  change: { cardNumber: string; externalCardId: string; issuedCardCount: number; now: Date },
+  change: {
+    cardNumber: string
+    externalCardId: string
+    issuedCardCount: number
+    /** The credential changed while the card was written: it needs encoding again. */
+    stale: boolean
+    now: Date
+  },
 ): Promise<AcsCredentialRow> =>
   updateAcsCredential(db, credential.acs_credential_id, {
     is_issued: true,
     issued_at: change.now,
     card_number: change.cardNumber,
-    reissue_required_at: null,
+    reissue_required_at: change.stale ? change.now : null,
     // A card encoded anew works again, even if an override had stopped its last one.
     visionline: json(
       credential.visionline
@@ -226,42 +283,64 @@ const withoutOverride = ({
   ...rest
 }: VisionlineCredentialData): VisionlineCredentialData => rest
 
-export const performScan = async (
+export const scanHandler: ActionHandler = {
+  // Reading a card changes nothing, but a scan cut off midway is not taken up again
+  // once its deadline has passed.
+  interrupted: failed('action_attempt_expired', 'The scan was interrupted; scan the card again.'),
+  async prepare(db, attempt, { providers, now }) {
+    const input = attempt.input as unknown as ScanAttemptInput
+    const loaded = await loadEncoder(db, attempt, input.acs_encoder_id, providers)
+    if ('status' in loaded) return loaded
+    const simulation = input.simulation
+    let simulatedCredential: CredentialImage | null = null
+    let simulatedCard: KnownCard | null = null
+    if (simulation?.outcome === 'credential') {
+      const credential = await findAcsCredential(
+        db,
+        attempt.workspace_id,
+        simulation.acs_credential_id_on_seam,
+      )
+      if (credential) {
+        simulatedCredential = await imageOf(db, credential)
+        simulatedCard = knownCard(await findCardOfCredential(db, credential.acs_credential_id))
+      }
+    }
+    const { driver } = loaded
+    return {
+      timeoutMs: driver.timeoutMs,
+      retryable: driver.canRetry('scan'),
+      run: async (signal) => {
+        const scanned = await driver.scan(
+          {
+            cardOnEncoder: loaded.cardOnEncoder,
+            simulation,
+            simulatedCredential,
+            simulatedCard,
+            now,
+          },
+          signal,
+        )
+        return (tx, appliedAt) =>
+          scanned.ok
+            ? compareScannedCard(tx, attempt, scanned.card, appliedAt)
+            : Promise.resolve({ status: 'error', error: scanned.error })
+      },
+    }
+  },
+}
+
+/** What the card holds against what the server holds, as of now. */
+const compareScannedCard = async (
   db: Executor,
   attempt: ActionAttemptRow,
+  card: CardState,
   now: Date,
 ): Promise<ActionAttemptOutcome> => {
-  const input = attempt.input as unknown as ScanAttemptInput
-  const loaded = await loadEncoder(db, attempt, input.acs_encoder_id)
-  if ('status' in loaded) return loaded
-  const simulation = input.simulation
-  let simulatedCredential: CredentialImage | null = null
-  let simulatedCard: KnownCard | null = null
-  if (simulation?.outcome === 'credential') {
-    const credential = await findAcsCredential(
-      db,
-      attempt.workspace_id,
-      simulation.acs_credential_id_on_seam,
-    )
-    if (credential) {
-      simulatedCredential = await imageOf(db, credential)
-      simulatedCard = knownCard(await findCardOfCredential(db, credential.acs_credential_id))
-    }
-  }
-  const scanned = await loaded.driver.scan({
-    cardOnEncoder: loaded.cardOnEncoder,
-    simulation,
-    simulatedCredential,
-    simulatedCard,
-    now,
-  })
-  if (!scanned.ok) return { status: 'error', error: scanned.error }
-
-  const credentialId = scanned.card.contents?.acs_credential_id
+  const credentialId = card.contents?.acs_credential_id
   const row = credentialId
     ? await findAcsCredential(db, attempt.workspace_id, credentialId)
     : undefined
-  const onEncoder = readCard(scanned.card, now, { overridden: row ? isOverridden(row) : false })
+  const onEncoder = readCard(card, now, { overridden: row ? isOverridden(row) : false })
   const onSeam = row ? await presentCredential(db, row, now) : null
   const warnings: ScanWarning[] = []
   if (credentialId && !onSeam) warnings.push(notOnSeamWarning())

@@ -1,3 +1,4 @@
+import { isStorableTime } from '../db/time.js'
 import { invalidInput } from './errors.js'
 
 /** Parses an ISO 8601 timestamp parameter, or explains which parameter is wrong. */
@@ -10,12 +11,6 @@ export const parseTime = (value: string | Date, parameter: string): Date => {
     )
   }
   return date
-}
-
-/** JavaScript dates reach year 275760; the databases' timestamps stop at 9999 here. */
-export const isStorableTime = (date: Date): boolean => {
-  const year = date.getUTCFullYear()
-  return !Number.isNaN(date.getTime()) && year >= 1 && year <= 9999
 }
 
 /** Some route types of `@seamapi/types` say Date where the JSON carries a string: accept both. */

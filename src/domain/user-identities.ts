@@ -22,8 +22,7 @@ import {
 } from '../db/user-identities.js'
 import { toUserIdentity } from '../resources/access.js'
 import { toAcsSystem } from '../resources/acs.js'
-import { deleteAccessGrantRows } from './access-grants.js'
-import { presentEntrances } from './acs-systems.js'
+import { deleteAccessGrantRows } from './access-methods.js'
 import {
   assertNoAcsUserInSystem,
   deleteAcsUserRows,
@@ -34,6 +33,7 @@ import {
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { assertNotEmpty, DomainError, invalidInput, notFound } from './errors.js'
 import { newId } from './ids.js'
+import { presentEntrances } from './present.js'
 import { parseOptionalTime } from './time.js'
 
 export const presentIdentities = async (

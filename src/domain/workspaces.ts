@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { ActionAttempt, Workspace } from '@seamapi/types/connect'
-import type { ActionAttemptOutcome } from '../db/action-attempts.js'
-import type { ActionAttemptRow, Executor, WorkspaceRow } from '../db/schema.js'
+import type { Executor, WorkspaceRow } from '../db/schema.js'
 import {
   clearWorkspaceData,
   findWorkspace,
@@ -12,7 +11,7 @@ import {
 } from '../db/workspaces.js'
 import { toActionAttempt } from '../resources/action-attempt.js'
 import { toWorkspace } from '../resources/workspace.js'
-import { queueActionAttempt } from './action-attempts.js'
+import { type ActionHandler, bookkeeping, queueActionAttempt } from './action-attempts.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { DomainError, notFound } from './errors.js'
 import { newId } from './ids.js'
@@ -123,19 +122,31 @@ export const requestSandboxReset = async (
   if (!scope.is_sandbox) {
     throw new DomainError('forbidden', 'sandbox_only', 'Only a sandbox workspace can be reset')
   }
-  const attempt = await ctx.db
-    .transaction()
-    .execute((db) => queueActionAttempt(db, ctx, scope, 'RESET_SANDBOX_WORKSPACE', {}, 0))
-  ctx.wakeWorker(attempt.run_after)
+  const attempt = await ctx.db.transaction().execute((db) =>
+    // Resets of one workspace run one at a time (each clears and seeds it all).
+    queueActionAttempt(
+      db,
+      ctx,
+      scope,
+      'RESET_SANDBOX_WORKSPACE',
+      {},
+      `sandbox_reset:${scope.workspace_id}`,
+    ),
+  )
+  ctx.wakeWorker()
   return toActionAttempt(attempt)
 }
 
-export const performSandboxReset = async (
-  db: Executor,
-  attempt: ActionAttemptRow,
-  now: Date,
-): Promise<ActionAttemptOutcome> => {
-  await clearWorkspaceData(db, attempt.workspace_id)
-  await seedSandbox(db, attempt.workspace_id, now)
-  return { status: 'success', result: {} }
+/** RESET_SANDBOX_WORKSPACE: no hardware involved, so all of it happens when applied. */
+export const sandboxResetHandler: ActionHandler = {
+  interrupted: {
+    status: 'error',
+    error: { type: 'uncategorized_error', message: 'The reset was interrupted.' },
+  },
+  prepare: async (_db, attempt) =>
+    bookkeeping(async (db, now) => {
+      await clearWorkspaceData(db, attempt.workspace_id)
+      await seedSandbox(db, attempt.workspace_id, now)
+      return { status: 'success', result: {} }
+    }),
 }

@@ -64,6 +64,15 @@ export const toHttpFailure = (error: unknown): HttpFailure => {
     }
   }
   const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number }
+  if (code === 'KEYSMITH_INVALID_CURSOR' && error instanceof Error) {
+    const { parameter } = error as Error & { parameter: string }
+    return {
+      status: 400,
+      type: 'invalid_input',
+      message: error.message,
+      validationErrors: { _errors: [], [parameter]: { _errors: [error.message] } },
+    }
+  }
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return { status: 413, type: 'payload_too_large', message: 'The request body is too large' }
   }

@@ -1,63 +1,114 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import {
   type ActionAttemptOutcome,
-  claimDueActionAttempt,
+  claimActionAttempts,
   completeActionAttempt,
-  lockPendingActionAttempt,
+  expireUnstartedAttempts,
+  type LeasedActionAttempt,
+  lockLeasedAttempt,
+  releaseLease,
+  renewLease,
 } from '../db/action-attempts.js'
-import type { ActionAttemptRow, DB, Executor } from '../db/schema.js'
-import { performEncoding, performScan } from '../domain/encoding.js'
-import { performSandboxReset } from '../domain/workspaces.js'
-
-/** Does the work of one action type, inside the transaction that holds the attempt. */
-export type ActionHandler = (
-  db: Executor,
-  attempt: ActionAttemptRow,
-  now: Date,
-) => Promise<ActionAttemptOutcome>
+import type { DB } from '../db/schema.js'
+import {
+  type ActionHandler,
+  type ApplyResult,
+  failed,
+  type PhysicalStep,
+} from '../domain/action-attempts.js'
+import { encodingHandler, scanHandler } from '../domain/encoding.js'
+import { sandboxResetHandler } from '../domain/workspaces.js'
+import type { ProviderRegistry } from '../providers/index.js'
 
 export const actionHandlers: Record<string, ActionHandler> = {
-  ENCODE_CREDENTIAL: performEncoding,
-  ENCODE_ACCESS_METHOD: performEncoding,
-  SCAN_CREDENTIAL: performScan,
-  RESET_SANDBOX_WORKSPACE: performSandboxReset,
+  ENCODE_CREDENTIAL: encodingHandler,
+  ENCODE_ACCESS_METHOD: encodingHandler,
+  SCAN_CREDENTIAL: scanHandler,
+  RESET_SANDBOX_WORKSPACE: sandboxResetHandler,
 }
 
-const expired: ActionAttemptOutcome = {
-  status: 'error',
-  error: {
-    type: 'action_attempt_expired',
-    message: 'The action was not completed in time (the server may have been restarted).',
-  },
+const expired = {
+  type: 'action_attempt_expired',
+  message:
+    'The action was not started in time (the server may have been down, or the encoder busy).',
 }
 
 export interface WorkerOptions {
   db: Kysely<DB>
+  providers: ProviderRegistry
   pollMs: number
   now: () => Date
   log: Logger
+  /** Most attempts this process runs at once (KEYSMITH_WORKER_CONCURRENCY). */
+  concurrency: number
+  /**
+   * How long a lease lasts without renewal (KEYSMITH_ACTION_LEASE_MS). The running
+   * process renews it every third of that; one left by a crash runs out after it.
+   */
+  leaseMs: number
   handlers?: Record<string, ActionHandler>
+  /** How long `stop()` lets running attempts finish before handing them back. */
+  stopGraceMs?: number
 }
 
+interface Running {
+  done: Promise<void>
+}
+
+class LeaseLost extends Error {}
+
+/** Rejects as soon as `signal` fires, even if `work` never settles (a hung driver). */
+const untilAborted = <T>(work: Promise<T>, signal: AbortSignal): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason)
+      return
+    }
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref())
+
 /**
- * Runs pending action attempts. Every process runs one; they share the work through
- * the database alone. Each attempt is claimed with FOR UPDATE SKIP LOCKED and run
- * in that same transaction, so:
- * - two processes never run the same attempt (the second skips the locked row);
- * - a crash (even kill -9) rolls the transaction back and releases the lock, and the
- *   attempt is run again by whichever process looks next;
- * - an attempt still pending past its `expires_at` ends as `action_attempt_expired`,
- *   so none stays pending forever.
- * The worker looks every `pollMs`, and right away when this process queues work.
+ * Runs action attempts as leased jobs. Every process runs one worker; they share
+ * the work through the database alone.
+ *
+ * - A short transaction expires attempts never started in time and leases ready
+ *   ones (`claimActionAttempts`): at most one at a time per queue (an encoder),
+ *   oldest first, up to `concurrency` in this process.
+ * - Each leased attempt is prepared in a short transaction of its own, then its
+ *   physical step (the encoder's work) runs with no transaction open, under the
+ *   driver's timeout (`encoder_communication_timeout`) and an AbortSignal, while the
+ *   lease is renewed.
+ * - Its result is applied in a second short transaction that first checks the lease
+ *   token: a process that lost its lease applies nothing.
+ * - A lease left by a crash runs out; the attempt is then taken up again if its step
+ *   may be retried, or ends with the handler's `interrupted` outcome
+ *   (`encoding_interrupted`). `stop()` hands running attempts back the same way and
+ *   never waits on a hung driver.
  */
 export class ActionAttemptWorker {
   readonly #options: WorkerOptions
   readonly #handlers: Record<string, ActionHandler>
+  readonly #owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+  readonly #inFlight = new Map<string, Running>()
+  readonly #stopping = new AbortController()
   #poll: NodeJS.Timeout | undefined
-  #wakeTimer: NodeJS.Timeout | undefined
-  #wakeAt = Number.POSITIVE_INFINITY
-  #running: Promise<void> | undefined
+  #claiming: Promise<void> | undefined
   #again = false
   #stopped = true
 
@@ -66,121 +117,201 @@ export class ActionAttemptWorker {
     this.#handlers = options.handlers ?? actionHandlers
   }
 
-  start(): void {
-    this.#stopped = false
-    this.#poll = setInterval(() => this.#kick(), this.#options.pollMs)
-    this.#kick()
+  /** How many attempts this process is running now. */
+  get running(): number {
+    return this.#inFlight.size
   }
 
+  start(): void {
+    this.#stopped = false
+    this.#poll = setInterval(() => this.wake(), this.#options.pollMs)
+    this.wake()
+  }
+
+  /**
+   * Stops claiming, gives running attempts `stopGraceMs` to finish, then aborts the
+   * rest and hands their leases back, so another process (or the next start) takes
+   * them up at once. Resolves within a bounded time whatever the drivers do.
+   */
   async stop(): Promise<void> {
     this.#stopped = true
     clearInterval(this.#poll)
-    clearTimeout(this.#wakeTimer)
-    await this.#running
+    await this.#claiming
+    const running = Promise.allSettled([...this.#inFlight.values()].map((r) => r.done))
+    await Promise.race([running, pause(this.#options.stopGraceMs ?? 2_000)])
+    this.#stopping.abort(new Error('the worker is stopping'))
+    await Promise.race([running, pause(5_000)])
   }
 
-  /** Work becomes due at `at`: look then rather than at the next poll. */
-  wake(at: Date): void {
+  /** Work may be ready (queued here or announced by another process): claim now. */
+  wake(): void {
     if (this.#stopped) return
-    const delay = at.getTime() - this.#options.now().getTime()
-    if (delay <= 0) {
-      this.#kick()
-      return
-    }
-    if (at.getTime() >= this.#wakeAt) return
-    clearTimeout(this.#wakeTimer)
-    this.#wakeAt = at.getTime()
-    this.#wakeTimer = setTimeout(() => {
-      this.#wakeAt = Number.POSITIVE_INFINITY
-      this.#kick()
-    }, delay)
-  }
-
-  #kick(): void {
-    if (this.#stopped) return
-    if (this.#running) {
+    if (this.#claiming) {
       this.#again = true
       return
     }
-    this.#running = this.#drain().finally(() => {
-      this.#running = undefined
-      if (this.#again) {
-        this.#again = false
-        this.#kick()
-      }
-    })
-  }
-
-  async #drain(): Promise<void> {
-    try {
-      while (!this.#stopped && (await this.runOne())) {
-        // keep going while there is due work
-      }
-    } catch (error) {
-      this.#options.log.error({ err: error }, 'action attempt worker could not reach the database')
-    }
-  }
-
-  /** Claims and finishes one due attempt. Returns false when nothing was due. */
-  async runOne(): Promise<boolean> {
-    const { db, now, log } = this.#options
-    let claimed: ActionAttemptRow | undefined
-    try {
-      return await db.transaction().execute(async (tx) => {
-        const at = now()
-        const attempt = await claimDueActionAttempt(tx, at)
-        if (!attempt) return false
-        claimed = attempt
-        const handler = this.#handlers[attempt.action_type]
-        const outcome =
-          attempt.expires_at <= at
-            ? expired
-            : handler
-              ? await handler(tx, attempt, at)
-              : {
-                  status: 'error' as const,
-                  error: {
-                    type: 'uncategorized_error',
-                    message: `Unknown action type ${attempt.action_type}`,
-                  },
-                }
-        await completeActionAttempt(tx, attempt.action_attempt_id, outcome, at)
-        log.info(
-          {
-            action_attempt_id: attempt.action_attempt_id,
-            action_type: attempt.action_type,
-            status: outcome.status,
-            ...(outcome.status === 'error' ? { error_type: outcome.error.type } : {}),
-          },
-          'action attempt finished',
+    this.#claiming = this.#claim()
+      .catch((error: unknown) => {
+        this.#options.log.error(
+          { err: error },
+          'action attempt worker could not reach the database',
         )
-        return true
       })
-    } catch (error) {
-      if (!claimed) throw error
-      // A bug in a handler must not leave the attempt pending (or retried forever).
-      log.error(
-        { err: error, action_attempt_id: claimed.action_attempt_id },
-        'action attempt failed',
-      )
-      await this.#failAttempt(claimed.action_attempt_id)
-      return true
+      .finally(() => {
+        this.#claiming = undefined
+        if (this.#again) {
+          this.#again = false
+          this.wake()
+        }
+      })
+  }
+
+  async #claim(): Promise<void> {
+    const { db, now, log, leaseMs, concurrency } = this.#options
+    const at = now()
+    const { ended, leased } = await db.transaction().execute(async (tx) => ({
+      ended: await expireUnstartedAttempts(tx, at, expired),
+      leased: await claimActionAttempts(tx, {
+        now: at,
+        owner: this.#owner,
+        leaseUntil: new Date(at.getTime() + leaseMs),
+        limit: concurrency - this.#inFlight.size,
+      }),
+    }))
+    for (const attempt of ended) {
+      log.info({ ...attempt, status: 'error', error_type: expired.type }, 'action attempt finished')
+    }
+    for (const lease of leased) {
+      const id = lease.attempt.action_attempt_id
+      const done = this.#run(lease).finally(() => {
+        this.#inFlight.delete(id)
+        this.wake()
+      })
+      this.#inFlight.set(id, { done })
     }
   }
 
-  async #failAttempt(actionAttemptId: string): Promise<void> {
-    const { db, now } = this.#options
-    await db.transaction().execute(async (tx) => {
-      if (!(await lockPendingActionAttempt(tx, actionAttemptId))) return
-      await completeActionAttempt(
-        tx,
-        actionAttemptId,
-        {
-          status: 'error',
-          error: { type: 'uncategorized_error', message: 'The action failed unexpectedly.' },
-        },
-        now(),
-      )
+  async #run(lease: LeasedActionAttempt): Promise<void> {
+    const { db, now, log, leaseMs, providers } = this.#options
+    const { attempt, leaseToken, recovering } = lease
+    const id = attempt.action_attempt_id
+    const leaseLost = new AbortController()
+    const renewal = setInterval(
+      () => {
+        const until = new Date(now().getTime() + leaseMs)
+        renewLease(db, id, leaseToken, until).then(
+          (held) => {
+            if (!held) leaseLost.abort(new LeaseLost())
+          },
+          // The database is unreachable: keep going; applying checks the lease anyway.
+          () => {},
+        )
+      },
+      Math.max(1, Math.floor(leaseMs / 3)),
+    )
+    try {
+      if (this.#stopping.signal.aborted) {
+        await releaseLease(db, id, leaseToken, now())
+        return
+      }
+      const handler = this.#handlers[attempt.action_type]
+      if (!handler) {
+        await this.#finish(
+          lease,
+          failed('uncategorized_error', `Unknown action type ${attempt.action_type}`),
+        )
+        return
+      }
+      const at = now()
+      const prepared = await db
+        .transaction()
+        .execute((tx) => handler.prepare(tx, attempt, { providers, now: at }))
+      if ('status' in prepared) {
+        await this.#finish(lease, prepared)
+        return
+      }
+      if (recovering && (!prepared.retryable || attempt.expires_at <= at)) {
+        log.warn(
+          { action_attempt_id: id },
+          'action attempt was cut off midway; not running it again',
+        )
+        await this.#finish(lease, handler.interrupted)
+        return
+      }
+      const result = await this.#perform(prepared, leaseLost.signal)
+      if (result === 'handed back') {
+        await releaseLease(db, id, leaseToken, now())
+        return
+      }
+      if (result === 'lease lost') {
+        log.warn({ action_attempt_id: id }, 'action attempt lease was lost; another process has it')
+        return
+      }
+      await this.#finish(lease, result)
+    } catch (error) {
+      // A bug in a handler must not leave the attempt pending (or retried forever).
+      log.error({ err: error, action_attempt_id: id }, 'action attempt failed')
+      await this.#finish(
+        lease,
+        failed('uncategorized_error', 'The action failed unexpectedly.'),
+      ).catch((cause: unknown) => {
+        log.error({ err: cause, action_attempt_id: id }, 'could not record the failure')
+      })
+    } finally {
+      clearInterval(renewal)
+    }
+  }
+
+  /** Runs the physical step with no transaction open, under its timeout. */
+  async #perform(
+    step: PhysicalStep,
+    leaseLost: AbortSignal,
+  ): Promise<ApplyResult | ActionAttemptOutcome | 'handed back' | 'lease lost'> {
+    const timeout = AbortSignal.timeout(step.timeoutMs)
+    const signal = AbortSignal.any([timeout, leaseLost, this.#stopping.signal])
+    try {
+      return await untilAborted(step.run(signal), signal)
+    } catch (error) {
+      if (this.#stopping.signal.aborted) return 'handed back'
+      if (leaseLost.aborted) return 'lease lost'
+      if (timeout.aborted) {
+        return failed(
+          'encoder_communication_timeout',
+          `The encoder did not answer within ${step.timeoutMs} ms.`,
+        )
+      }
+      throw error
+    }
+  }
+
+  /** Applies a result and ends the attempt, if this process still holds its lease. */
+  async #finish(
+    lease: LeasedActionAttempt,
+    result: ApplyResult | ActionAttemptOutcome,
+  ): Promise<void> {
+    const { db, now, log } = this.#options
+    const { attempt, leaseToken } = lease
+    const id = attempt.action_attempt_id
+    const outcome = await db.transaction().execute(async (tx) => {
+      if (!(await lockLeasedAttempt(tx, id, leaseToken))) return undefined
+      const at = now()
+      const ended = typeof result === 'function' ? await result(tx, at) : result
+      await completeActionAttempt(tx, id, ended, at)
+      return ended
     })
+    if (!outcome) {
+      log.warn({ action_attempt_id: id }, 'action attempt lease was lost; applied nothing')
+      return
+    }
+    log.info(
+      {
+        action_attempt_id: id,
+        action_type: attempt.action_type,
+        status: outcome.status,
+        ...(outcome.status === 'error' ? { error_type: outcome.error.type } : {}),
+        ...(lease.recovering ? { recovered: true } : {}),
+      },
+      'action attempt finished',
+    )
   }
 }

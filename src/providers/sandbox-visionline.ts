@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
+import { setTimeout as wait } from 'node:timers/promises'
 import type { CardContents } from '../db/schema.js'
 import type {
   CardState,
@@ -63,83 +64,106 @@ const write = (
 
 const dayMs = 24 * 60 * 60 * 1000
 
-export const sandboxVisionlineDriver: EncoderDriver = {
-  async encode(request: EncodeRequest): Promise<EncodeResult> {
-    const { simulation, cardOnEncoder, cardOfCredential, credential } = request
-    if (simulation?.outcome === 'error') return failure(simulation.error_code)
-    if (cardOnEncoder === null && cardOfCredential === null) {
-      return failure('no_credential_on_encoder')
-    }
-    const contents = write(
-      credential,
-      request.externalCardId,
-      request.numberOfIssuedCards,
-      request.now,
-    )
-    if (cardOfCredential) {
-      return { ok: true, card: { ...cardOfCredential, contents } }
-    }
-    if (cardOnEncoder && cardOnEncoder.contents === null) {
-      return {
-        ok: true,
-        card: { ...cardOnEncoder, card_format: credential.card_format, contents },
-      }
-    }
-    const fresh = blankCard()
+export interface SandboxEncoderOptions {
+  /** How long the virtual encoder takes for each encode or scan (KEYSMITH_SANDBOX_ACTION_DELAY_MS). */
+  delayMs: number
+}
+
+/**
+ * The sandbox encoder. It takes `delayMs` per operation, as a person putting a card
+ * down would, in an abortable wait. It writes nothing itself (the card it returns is
+ * saved when the result is applied), so an operation cut off midway can run again.
+ */
+export const createSandboxVisionlineDriver = ({
+  delayMs,
+}: SandboxEncoderOptions): EncoderDriver => ({
+  timeoutMs: delayMs + 10_000,
+  canRetry: () => true,
+  async encode(request, signal) {
+    await wait(delayMs, undefined, { signal })
+    return encodeCard(request)
+  },
+  async scan(request, signal) {
+    await wait(delayMs, undefined, { signal })
+    return scanCard(request)
+  },
+})
+
+const encodeCard = (request: EncodeRequest): EncodeResult => {
+  const { simulation, cardOnEncoder, cardOfCredential, credential } = request
+  if (simulation?.outcome === 'error') return failure(simulation.error_code)
+  if (cardOnEncoder === null && cardOfCredential === null) {
+    return failure('no_credential_on_encoder')
+  }
+  const contents = write(
+    credential,
+    request.externalCardId,
+    request.numberOfIssuedCards,
+    request.now,
+  )
+  if (cardOfCredential) {
+    return { ok: true, card: { ...cardOfCredential, contents } }
+  }
+  if (cardOnEncoder && cardOnEncoder.contents === null) {
     return {
       ok: true,
-      card: { card_number: fresh.card_number, card_format: credential.card_format, contents },
+      card: { ...cardOnEncoder, card_format: credential.card_format, contents },
     }
-  },
+  }
+  const fresh = blankCard()
+  return {
+    ok: true,
+    card: { card_number: fresh.card_number, card_format: credential.card_format, contents },
+  }
+}
 
-  async scan(request: ScanRequest): Promise<ScanResult> {
-    const { simulation, cardOnEncoder, simulatedCredential, simulatedCard, now } = request
-    if (simulation?.outcome === 'error') return failure(simulation.error_code)
-    const card: CardState = cardOnEncoder ?? {
-      card_number: blankCard().card_number,
-      card_format: 'rfid48',
-      contents: null,
+const scanCard = (request: ScanRequest): ScanResult => {
+  const { simulation, cardOnEncoder, simulatedCredential, simulatedCard, now } = request
+  if (simulation?.outcome === 'error') return failure(simulation.error_code)
+  const card: CardState = cardOnEncoder ?? {
+    card_number: blankCard().card_number,
+    card_format: 'rfid48',
+    contents: null,
+  }
+  if (simulation?.outcome === 'empty_card') return { ok: true, card: { ...card, contents: null } }
+  if (simulation?.outcome === 'unknown_credential') {
+    const stranger: CredentialImage = {
+      acs_credential_id: randomUUID(),
+      card_holder: 'Guest',
+      card_format: card.card_format,
+      card_function_type: 'guest',
+      visionline_credential_id: String(90_000 + Math.floor(Math.random() * 10_000)),
+      starts_at: now.toISOString(),
+      ends_at: new Date(now.getTime() + 2 * dayMs).toISOString(),
+      guest_acs_entrance_ids: [],
+      common_acs_entrance_ids: [],
     }
-    if (simulation?.outcome === 'empty_card') return { ok: true, card: { ...card, contents: null } }
-    if (simulation?.outcome === 'unknown_credential') {
-      const stranger: CredentialImage = {
-        acs_credential_id: randomUUID(),
-        card_holder: 'Guest',
-        card_format: card.card_format,
-        card_function_type: 'guest',
-        visionline_credential_id: String(90_000 + Math.floor(Math.random() * 10_000)),
-        starts_at: now.toISOString(),
-        ends_at: new Date(now.getTime() + 2 * dayMs).toISOString(),
-        guest_acs_entrance_ids: [],
-        common_acs_entrance_ids: [],
-      }
-      return {
-        ok: true,
-        card: { ...card, contents: write(stranger, stranger.visionline_credential_id, 1, now) },
-      }
+    return {
+      ok: true,
+      card: { ...card, contents: write(stranger, stranger.visionline_credential_id, 1, now) },
     }
-    if (simulation?.outcome === 'credential' && simulatedCredential) {
-      const written = simulation.in_sync ? simulatedCredential : outdated(simulatedCredential, now)
-      const base = simulatedCard ?? card
-      const previous = base.contents
-      return {
-        ok: true,
-        card: {
-          ...base,
-          // The placed card is the credential's: its format is the credential's.
-          card_format: written.card_format,
-          contents: write(
-            written,
-            previous?.visionline_card_id ?? '1',
-            previous?.number_of_issued_cards ?? 1,
-            now,
-          ),
-        },
-      }
+  }
+  if (simulation?.outcome === 'credential' && simulatedCredential) {
+    const written = simulation.in_sync ? simulatedCredential : outdated(simulatedCredential, now)
+    const base = simulatedCard ?? card
+    const previous = base.contents
+    return {
+      ok: true,
+      card: {
+        ...base,
+        // The placed card is the credential's: its format is the credential's.
+        card_format: written.card_format,
+        contents: write(
+          written,
+          previous?.visionline_card_id ?? '1',
+          previous?.number_of_issued_cards ?? 1,
+          now,
+        ),
+      },
     }
-    if (cardOnEncoder === null) return failure('no_credential_on_encoder')
-    return { ok: true, card: cardOnEncoder }
-  },
+  }
+  if (cardOnEncoder === null) return failure('no_credential_on_encoder')
+  return { ok: true, card: cardOnEncoder }
 }
 
 /** The same credential as it stood before its stay was extended by a day. */

@@ -84,7 +84,24 @@ export interface ScanRequest {
 
 export type ScanResult = { ok: true; card: CardState } | { ok: false; error: DriverError }
 
+export type EncoderOperation = 'encode' | 'scan'
+
+/**
+ * An access system's encoders. Each call is physical work: it may take seconds,
+ * wait for a person to put a card down, or hang. The worker calls it with no
+ * database transaction open and gives up after `timeoutMs`
+ * (`encoder_communication_timeout`); `signal` aborts it (a timeout, a shutdown, a
+ * lost lease), and a driver must stop promptly when it fires.
+ */
 export interface EncoderDriver {
-  encode(request: EncodeRequest): Promise<EncodeResult>
-  scan(request: ScanRequest): Promise<ScanResult>
+  /** Longest one encode or scan may take. */
+  readonly timeoutMs: number
+  /**
+   * Whether an operation cut off midway (the process crashed or stopped) may simply
+   * run again. False for writes that may have half-happened on a real card: the
+   * attempt then ends as `encoding_interrupted`.
+   */
+  canRetry(operation: EncoderOperation): boolean
+  encode(request: EncodeRequest, signal: AbortSignal): Promise<EncodeResult>
+  scan(request: ScanRequest, signal: AbortSignal): Promise<ScanResult>
 }

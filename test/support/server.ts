@@ -47,6 +47,8 @@ export class TestServer {
       KEYSMITH_SEED_API_KEY: this.apiKey,
       KEYSMITH_SANDBOX_ACTION_DELAY_MS: '30',
       KEYSMITH_WORKER_POLL_MS: '50',
+      // A crashed process's attempts are taken up this soon (kill -9 tests on PostgreSQL).
+      KEYSMITH_ACTION_LEASE_MS: '2000',
       ...this.database.env,
       ...this.options.env,
       ...this.#restartEnv,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { CardContents } from '../../src/db/schema.js'
-import { blankCard, sandboxVisionlineDriver } from '../../src/providers/sandbox-visionline.js'
+import { blankCard, createSandboxVisionlineDriver } from '../../src/providers/sandbox-visionline.js'
 import type {
   CredentialImage,
   DriverError,
@@ -80,27 +80,36 @@ const ownCard: KnownCard = {
   contents: { ...written, visionline_card_id: '4', ends_at: '2025-07-14T11:00:00.000Z' },
 }
 
+const driver = createSandboxVisionlineDriver({ delayMs: 0 })
+const signal = new AbortController().signal
+
 const encode = (request: Partial<EncodeRequest> = {}): Promise<EncodeResult> =>
-  sandboxVisionlineDriver.encode({
-    cardOnEncoder: blank,
-    cardOfCredential: null,
-    credential: image,
-    externalCardId: '7',
-    numberOfIssuedCards: 1,
-    simulation: null,
-    now,
-    ...request,
-  })
+  driver.encode(
+    {
+      cardOnEncoder: blank,
+      cardOfCredential: null,
+      credential: image,
+      externalCardId: '7',
+      numberOfIssuedCards: 1,
+      simulation: null,
+      now,
+      ...request,
+    },
+    signal,
+  )
 
 const scan = (request: Partial<ScanRequest> = {}): Promise<ScanResult> =>
-  sandboxVisionlineDriver.scan({
-    cardOnEncoder: blank,
-    simulation: null,
-    simulatedCredential: null,
-    simulatedCard: null,
-    now,
-    ...request,
-  })
+  driver.scan(
+    {
+      cardOnEncoder: blank,
+      simulation: null,
+      simulatedCredential: null,
+      simulatedCard: null,
+      now,
+      ...request,
+    },
+    signal,
+  )
 
 const errorOf = (result: EncodeResult | ScanResult): DriverError => {
   if (result.ok) assert.fail(`expected an error, got ${JSON.stringify(result.card)}`)
