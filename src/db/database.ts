@@ -7,6 +7,7 @@ import pg from 'pg'
 import * as core from './migrations/0001_core.js'
 import * as accessGrants from './migrations/0003_access_grants.js'
 import * as webhooks from './migrations/0004_webhooks.js'
+import * as auth from './migrations/0006_auth.js'
 import type { DB } from './schema.js'
 
 /** Every migration, in order. Both databases run the same ones. */
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0001_core': core,
   '0003_access_grants': accessGrants,
   '0004_webhooks': webhooks,
+  '0006_auth': auth,
 }
 
 export interface Database {
