@@ -52,6 +52,22 @@ const lockDataDir = (dataDir: string): (() => void) => {
   return () => rmSync(lockFile, { force: true })
 }
 
+/**
+ * The pid of the live process holding the embedded database in `dataDir`, if any
+ * (the CLI then talks to that server instead of opening the folder).
+ */
+export const dataDirHolder = (dataDir: string): number | undefined => {
+  let holder: number
+  try {
+    holder = Number(readFileSync(join(dataDir, 'keysmith.lock'), 'utf8'))
+  } catch {
+    return undefined
+  }
+  return Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)
+    ? holder
+    : undefined
+}
+
 const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
