@@ -9,9 +9,13 @@ import {
 } from './server.js'
 
 /** Declares a suite once per database kind (PGlite, and PostgreSQL when configured). */
-export const forEachDatabase = (title: string, body: (kind: DatabaseKind) => void): void => {
+export const forEachDatabase = (
+  title: string,
+  body: (kind: DatabaseKind) => void,
+  { timeoutMs = 120_000 } = {},
+): void => {
   for (const kind of databaseKinds) {
-    describe(`${title} [${kind.name}]`, { timeout: 120_000 }, () => body(kind))
+    describe(`${title} [${kind.name}]`, { timeout: timeoutMs }, () => body(kind))
   }
 }
 
