@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
+import { AdminCallError, adminCall } from './admin/client.js'
+import type { AdminArgs, AdminOperation, AdminResult } from './admin/operations.js'
 import { ConfigError, loadConfig } from './config.js'
 import { DatabaseError, openDatabase } from './db/database.js'
-import type { DeliveryStatus } from './db/schema.js'
-import { type DeliveryReport, listDeliveries } from './db/webhooks.js'
-import { allWorkspaces, createApiKey, createWorkspace } from './domain/workspaces.js'
 import { startKeysmith } from './keysmith.js'
 
 const usage = `Usage: keysmith <command>
@@ -18,13 +17,26 @@ Commands:
                                          Visionline hotel) and print its first API key
   api-keys create --workspace-id <id> [--name <name>]
                                          Create another API key for a workspace
+  api-keys list --workspace-id <id>      List a workspace's API keys (active and revoked)
+  api-keys revoke <id>                   Revoke an API key: it stops working at once
+  users create --email <email>           Create a user (who can hold personal access tokens)
+  users add-to-workspace --email <email> --workspace-id <id>
+                                         Make a user a member of a workspace
+  pats create --email <email> [--name <name>]
+                                         Create a personal access token (seam_at…) for a
+                                         user and print it once
+  pats list                              List personal access tokens (active and revoked)
+  pats revoke <id>                       Revoke a personal access token: it stops at once
   webhooks deliveries [--webhook-id <id>] [--status pending|delivered|failed] [--limit <n>]
                                          Show webhook deliveries and every try of each
 
 Environment: PORT, HOST, DATABASE_URL, KEYSMITH_DATA_DIR, KEYSMITH_SEED_API_KEY,
 KEYSMITH_SANDBOX_ACTION_DELAY_MS, KEYSMITH_ACTION_ATTEMPT_TIMEOUT_MS,
 KEYSMITH_WORKER_POLL_MS, KEYSMITH_WEBHOOK_RETRY_SCHEDULE_MS, KEYSMITH_WEBHOOK_TIMEOUT_MS,
-LOG_LEVEL (see README.md).`
+LOG_LEVEL (see README.md).
+
+These commands work while a server runs: on PostgreSQL they use the database; on the
+embedded database they go through the running server's admin channel.`
 
 const start = async (): Promise<void> => {
   const config = loadConfig()
@@ -73,6 +85,7 @@ const main = async (argv: string[]): Promise<void> => {
     options: {
       name: { type: 'string' },
       sandbox: { type: 'boolean', default: false },
+      email: { type: 'string' },
       'workspace-id': { type: 'string' },
       'webhook-id': { type: 'string' },
       status: { type: 'string' },
@@ -80,53 +93,120 @@ const main = async (argv: string[]): Promise<void> => {
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
-  const command = positionals.join(' ') || 'start'
+  const command = positionals.slice(0, 2).join(' ') || 'start'
+  const operands = positionals.slice(2)
   if (values.help) {
     process.stdout.write(`${usage}\n`)
     return
   }
+  /** The one id a `… revoke <id>` command takes. */
+  const idOperand = (): string => {
+    const [id, ...extra] = operands
+    if (!id || extra.length > 0) throw new UsageError(`${command} takes one id`)
+    return id
+  }
+  if (operands.length > 0 && !command.endsWith(' revoke')) {
+    throw new UsageError(`Unknown command "${positionals.join(' ')}"`)
+  }
+  const required = (name: 'email' | 'workspace-id' | 'name'): string => {
+    const value = values[name]
+    if (!value)
+      throw new UsageError(
+        `${command} needs --${name} <${name === 'name' ? 'name' : name.replace('-', ' ')}>`,
+      )
+    return value
+  }
+  const admin = <K extends AdminOperation>(operation: K, args: AdminArgs = {}) =>
+    adminCall(loadConfig(), operation, args)
+  const write = (text: string) => process.stdout.write(text)
   switch (command) {
     case 'start':
       return start()
     case 'migrate':
       await withDatabase(async (database) => {
-        process.stdout.write(`Database is up to date (${database.kind}: ${database.location})\n`)
+        write(`Database is up to date (${database.kind}: ${database.location})\n`)
       })
       return
     case 'workspaces list':
-      await withDatabase(async ({ db }) => {
-        for (const w of await allWorkspaces(db)) {
-          process.stdout.write(
-            `${w.workspace_id}  ${w.is_sandbox ? 'sandbox' : 'production'}  ${w.name}\n`,
-          )
-        }
-      })
+      for (const w of await admin('workspaces.list')) {
+        write(`${w.workspace_id}  ${w.is_sandbox ? 'sandbox' : 'production'}  ${w.name}\n`)
+      }
       return
     case 'workspaces create': {
-      const name = values.name
-      if (!name) throw new UsageError('workspaces create needs --name <name>')
-      await withDatabase(async ({ db }) => {
-        const { workspace, apiKey } = await createWorkspace(db, {
-          name,
-          isSandbox: values.sandbox ?? false,
-          now: new Date(),
-        })
-        process.stdout.write(`Workspace: ${workspace.workspace_id}\nAPI key: ${apiKey}\n`)
+      const created = await admin('workspaces.create', {
+        name: required('name'),
+        sandbox: values.sandbox ?? false,
       })
+      write(`Workspace: ${created.workspace_id}\nAPI key: ${created.api_key}\n`)
       return
     }
     case 'api-keys create': {
-      const workspaceId = values['workspace-id']
-      if (!workspaceId) throw new UsageError('api-keys create needs --workspace-id <id>')
-      await withDatabase(async ({ db }) => {
-        const known = (await allWorkspaces(db)).some((w) => w.workspace_id === workspaceId)
-        if (!known) throw new UsageError(`No workspace ${workspaceId}`)
-        const apiKey = await createApiKey(db, workspaceId, {
-          now: new Date(),
-          ...(values.name ? { name: values.name } : {}),
-        })
-        process.stdout.write(`API key: ${apiKey}\n`)
+      const created = await admin('api-keys.create', {
+        workspace_id: required('workspace-id'),
+        name: values.name,
       })
+      write(`API key: ${created.api_key}\n`)
+      return
+    }
+    case 'api-keys list': {
+      const keys = await admin('api-keys.list', { workspace_id: required('workspace-id') })
+      if (keys.length === 0) write('No API keys.\n')
+      for (const k of keys) {
+        const state = k.revoked_at ? `revoked ${k.revoked_at}` : 'active'
+        write(`${k.api_key_id}  ${state}  created ${k.created_at}  ${k.name}\n`)
+      }
+      return
+    }
+    case 'api-keys revoke': {
+      const revoked = await admin('api-keys.revoke', { api_key_id: idOperand() })
+      write(
+        revoked.already_revoked
+          ? `API key ${revoked.api_key_id} was already revoked at ${revoked.revoked_at}\n`
+          : `Revoked API key ${revoked.api_key_id}\n`,
+      )
+      return
+    }
+    case 'users create': {
+      const user = await admin('users.create', { email: required('email') })
+      write(`User: ${user.user_id}  ${user.email}\n`)
+      return
+    }
+    case 'users add-to-workspace': {
+      const workspaceId = required('workspace-id')
+      const member = await admin('users.add-to-workspace', {
+        email: required('email'),
+        workspace_id: workspaceId,
+      })
+      write(
+        member.added
+          ? `${member.email} is now a member of workspace ${workspaceId}\n`
+          : `${member.email} already was a member of workspace ${workspaceId}\n`,
+      )
+      return
+    }
+    case 'pats create': {
+      const created = await admin('pats.create', { email: required('email'), name: values.name })
+      write(
+        `Personal access token ${created.personal_access_token_id} for ${created.email}\n` +
+          `Token: ${created.token}  (stored only as a hash: keep it now)\n`,
+      )
+      return
+    }
+    case 'pats list': {
+      const tokens = await admin('pats.list')
+      if (tokens.length === 0) write('No personal access tokens.\n')
+      for (const t of tokens) {
+        const state = t.revoked_at ? `revoked ${t.revoked_at}` : 'active'
+        write(
+          `${t.personal_access_token_id}  ${state}  ${t.email}  created ${t.created_at}  ${t.name}\n`,
+        )
+      }
+      return
+    }
+    case 'pats revoke': {
+      const id = idOperand()
+      await admin('pats.revoke', { personal_access_token_id: id })
+      write(`Revoked personal access token ${id}\n`)
       return
     }
     case 'webhooks deliveries': {
@@ -137,14 +217,12 @@ const main = async (argv: string[]): Promise<void> => {
       const limit = Number(values.limit ?? 50)
       if (!Number.isInteger(limit) || limit < 1)
         throw new UsageError('--limit is a positive integer')
-      await withDatabase(async ({ db }) => {
-        const deliveries = await listDeliveries(db, {
-          webhook_id: values['webhook-id'],
-          status: status as DeliveryStatus | undefined,
-          limit,
-        })
-        process.stdout.write(formatDeliveries(deliveries))
+      const deliveries = await admin('webhooks.deliveries', {
+        webhook_id: values['webhook-id'],
+        status,
+        limit,
       })
+      write(formatDeliveries(deliveries))
       return
     }
     default:
@@ -155,16 +233,15 @@ const main = async (argv: string[]): Promise<void> => {
 class UsageError extends Error {}
 
 /** One line per delivery, then one indented line per try. */
-const formatDeliveries = (deliveries: DeliveryReport[]): string => {
+const formatDeliveries = (deliveries: AdminResult<'webhooks.deliveries'>): string => {
   if (deliveries.length === 0) return 'No deliveries.\n'
   return deliveries
     .map((d) => {
       const head = `${d.delivery_id}  ${d.status.padEnd(9)}  ${d.event_type}  -> ${d.url}  (webhook ${d.webhook_id})`
-      const next =
-        d.status === 'pending' ? `\n    next try at ${d.next_attempt_at.toISOString()}` : ''
+      const next = d.status === 'pending' ? `\n    next try at ${d.next_attempt_at}` : ''
       const tries = d.attempts.map(
         (a) =>
-          `\n    try ${a.attempt_number}  ${a.attempted_at.toISOString()}  ${a.status_code ?? '---'}  ${a.duration_ms} ms${a.error ? `  ${a.error}` : ''}`,
+          `\n    try ${a.attempt_number}  ${a.attempted_at}  ${a.status_code ?? '---'}  ${a.duration_ms} ms${a.error ? `  ${a.error}` : ''}`,
       )
       return `${head}${tries.join('')}${next}\n`
     })
@@ -176,7 +253,11 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`${error.message}\n\n${usage}\n`)
     process.exit(2)
   }
-  if (error instanceof ConfigError || error instanceof DatabaseError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof DatabaseError ||
+    error instanceof AdminCallError
+  ) {
     process.stderr.write(`keysmith: ${error.message}\n`)
     process.exit(1)
   }

@@ -1,4 +1,12 @@
+import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
+import {
+  localUrl,
+  newAdminToken,
+  registerAdminRoutes,
+  removeAdminFile,
+  writeAdminFile,
+} from './admin/channel.js'
 import type { Config } from './config.js'
 import { actionAttemptsChannel, releaseAllLeases } from './db/action-attempts.js'
 import { type Database, openDatabase } from './db/database.js'
@@ -52,7 +60,23 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     settings: { actionAttemptTimeoutMs: config.actionAttemptTimeoutMs },
     wakeWorker: () => worker.wake(),
   }
-  const app = buildServer({ ctx, logger, isReady: () => ready })
+  // On the embedded database the CLI cannot open the data folder while this process
+  // holds it: it sends its operations to this server instead (admin/channel.ts).
+  const adminToken = database.kind === 'pglite' ? newAdminToken() : undefined
+  const app = buildServer({
+    ctx,
+    logger,
+    isReady: () => ready,
+    ...(adminToken
+      ? {
+          extend: (server) =>
+            registerAdminRoutes(server, { db: database.db, token: adminToken, now }),
+        }
+      : {}),
+  })
+  const unpublish = () => {
+    if (adminToken) removeAdminFile(config.dataDir, adminToken)
+  }
   try {
     const sandbox = await ensureSandboxWorkspace(database.db, {
       apiKey: config.seedApiKey,
@@ -71,6 +95,13 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       logger.info('KEYSMITH_WORKERS=off: this process serves the API and runs no background work')
     }
     const url = await app.listen({ port: config.port, host: config.host })
+    if (adminToken) {
+      writeAdminFile(config.dataDir, {
+        url: localUrl(app.server.address() as AddressInfo),
+        token: adminToken,
+        pid: process.pid,
+      })
+    }
     ready = true
     return {
       url,
@@ -81,12 +112,14 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       },
       close: async () => {
         ready = false
+        unpublish()
         await app.close()
         await Promise.all([worker.stop(), deliveries.stop()])
         await database.close()
       },
     }
   } catch (error) {
+    unpublish()
     await app.close()
     await Promise.all([worker.stop(), deliveries.stop()])
     await database.close()

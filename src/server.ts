@@ -10,9 +10,10 @@ import { operationMethods } from './contract/openapi.js'
 import { type RequestContract, requestContract } from './contract/validation.js'
 import type { DomainContext } from './domain/context.js'
 import { DomainError } from './domain/errors.js'
-import { ApiKeyCache, authenticate } from './http/auth.js'
+import { authenticate } from './http/auth.js'
 import { answerClientError, type ErrorBody, toHttpFailure } from './http/errors.js'
 import type { RouteDefinition } from './http/route.js'
+import { documentSecurityTable, type SecurityTable } from './http/security.js'
 import { routes as allRoutes } from './routes/index.js'
 
 export interface ServerOptions {
@@ -21,6 +22,10 @@ export interface ServerOptions {
   routes?: RouteDefinition[]
   /** Answers /health with 200 only while this returns true. */
   isReady?: () => boolean
+  /** Which credentials each operation accepts; the pinned document's by default. */
+  security?: SecurityTable
+  /** Registers more routes (the operator's admin channel) on the app. */
+  extend?: (app: FastifyInstance) => void
 }
 
 const publicUrl = (request: FastifyRequest): URL =>
@@ -28,14 +33,15 @@ const publicUrl = (request: FastifyRequest): URL =>
 
 /**
  * The HTTP app: every endpoint of `routes` on each method the OpenAPI document lists
- * for it, behind API-key auth and contract validation, answering in Seam's shapes.
+ * for it, behind the authentication its operation's `security` asks for and contract
+ * validation, answering in Seam's shapes.
  */
 /** The largest request body, and the largest URL plus headers, a request may have. */
 const requestSizeLimit = 1024 * 1024
 
 export const buildServer = (options: ServerOptions): FastifyInstance => {
   const { ctx } = options
-  const apiKeys = new ApiKeyCache()
+  const security = options.security ?? documentSecurityTable()
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -126,6 +132,8 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
     return reply.status(ready ? 200 : 503).send({ ok: ready })
   })
 
+  options.extend?.(app)
+
   for (const definition of options.routes ?? allRoutes) {
     const contract: RequestContract<unknown> = requestContract(definition.path)
     const methods = operationMethods(definition.path).map((m) => m.toUpperCase())
@@ -134,13 +142,19 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
       method: methods as ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE')[],
       url: definition.path,
       handler: async (request, reply) => {
-        const scope = await authenticate(ctx, apiKeys, request)
+        const principal = await authenticate(ctx, security, request, definition.path)
+        const scope = principal.workspace
+        if (!scope && definition.workspace === 'required') {
+          // The document lets no such endpoint be called without a workspace; this
+          // only guards against a route registered with the wrong helper.
+          throw new DomainError('unauthorized', 'unauthorized', 'This endpoint needs a workspace')
+        }
         const url = publicUrl(request)
         const fromQuery = request.method === 'GET' || request.body === undefined
         const input = fromQuery
           ? contract.fromQuery(url.searchParams)
           : contract.fromBody(request.body)
-        const body = await definition.handle({ input: input as never, scope, ctx, url })
+        const body = await definition.handle({ input: input as never, principal, scope, ctx, url })
         return reply.send({ ...body, ok: true })
       },
     })

@@ -11,6 +11,7 @@ export type JsonSchema = { [key: string]: unknown }
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete'
 
 interface Operation {
+  security?: Record<string, unknown>[]
   requestBody?: { content?: { 'application/json'?: { schema?: JsonSchema } } }
   parameters?: { in: string; name: string; required?: boolean; schema: JsonSchema }[]
 }
@@ -32,6 +33,28 @@ export const operationMethods = (path: string): HttpMethod[] => {
   if (!item) throw new Error(`${path} is not in the OpenAPI document`)
   return httpMethods.filter((method) => item[method] !== undefined)
 }
+
+/** One operation of the document and the names of the security schemes it accepts. */
+export interface OperationSecurity {
+  path: string
+  method: HttpMethod
+  /**
+   * The alternatives of its `security` list, in order: each names the schemes of
+   * `components.securitySchemes` (`api_key`, `pat_with_workspace`, …) that must all hold.
+   */
+  requirements: string[][]
+}
+
+/** The `security` list of every operation of the document. */
+export const operationSecurities = (): OperationSecurity[] =>
+  Object.entries(document.paths).flatMap(([path, item]) =>
+    httpMethods.flatMap((method) => {
+      const operation = item[method]
+      if (!operation) return []
+      const requirements = (operation.security ?? []).map((requirement) => Object.keys(requirement))
+      return [{ path, method, requirements }]
+    }),
+  )
 
 /**
  * The request's parameters as one object schema. Every method of a Seam route takes

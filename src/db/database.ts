@@ -8,6 +8,7 @@ import * as core from './migrations/0001_core.js'
 import * as accessGrants from './migrations/0003_access_grants.js'
 import * as webhooks from './migrations/0004_webhooks.js'
 import * as actionAttemptLeases from './migrations/0005_action_attempt_leases.js'
+import * as auth from './migrations/0006_auth.js'
 import type { DB } from './schema.js'
 
 /** Every migration, in order. Both databases run the same ones. */
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0003_access_grants': accessGrants,
   '0004_webhooks': webhooks,
   '0005_action_attempt_leases': actionAttemptLeases,
+  '0006_auth': auth,
 }
 
 export interface Database {
@@ -50,6 +52,22 @@ const lockDataDir = (dataDir: string): (() => void) => {
     writeFileSync(lockFile, String(process.pid))
   }
   return () => rmSync(lockFile, { force: true })
+}
+
+/**
+ * The pid of the live process holding the embedded database in `dataDir`, if any
+ * (the CLI then talks to that server instead of opening the folder).
+ */
+export const dataDirHolder = (dataDir: string): number | undefined => {
+  let holder: number
+  try {
+    holder = Number(readFileSync(join(dataDir, 'keysmith.lock'), 'utf8'))
+  } catch {
+    return undefined
+  }
+  return Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)
+    ? holder
+    : undefined
 }
 
 const isAlive = (pid: number): boolean => {

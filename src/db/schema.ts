@@ -11,7 +11,19 @@ export interface WorkspacesTable {
   name: string
   company_name: string
   is_sandbox: boolean
+  /** The workspace's Connect Webview settings, in API shape. */
+  connect_webview_customization: ColumnType<WebviewCustomization, string | undefined, string>
+  is_suspended: ColumnType<boolean, boolean | undefined, boolean>
+  is_publishable_key_auth_enabled: ColumnType<boolean, boolean | undefined, boolean>
   created_at: Date
+}
+
+export interface WebviewCustomization {
+  primary_button_color?: string
+  primary_button_text_color?: string
+  success_message?: string
+  logo_shape?: 'circle' | 'square'
+  inviter_logo_url?: string
 }
 
 export interface ApiKeysTable {
@@ -21,6 +33,31 @@ export interface ApiKeysTable {
   /** sha256 of the whole token; the token itself is never stored. */
   token_hash: string
   created_at: Date
+  /** Set when revoked: the key stops working at once. */
+  revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>
+}
+
+export interface UsersTable {
+  user_id: string
+  /** Stored in lowercase; unique. */
+  email: string
+  created_at: Date
+}
+
+export interface WorkspaceMembersTable {
+  workspace_id: string
+  user_id: string
+  created_at: Date
+}
+
+export interface PersonalAccessTokensTable {
+  personal_access_token_id: string
+  user_id: string
+  name: string
+  /** sha256 of the whole token; the token itself is never stored. */
+  token_hash: string
+  created_at: Date
+  revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>
 }
 
 export interface ConnectedAccountsTable {
@@ -346,6 +383,9 @@ export interface WebhookDeliveryAttemptsTable {
 export interface DB {
   workspaces: WorkspacesTable
   api_keys: ApiKeysTable
+  users: UsersTable
+  workspace_members: WorkspaceMembersTable
+  personal_access_tokens: PersonalAccessTokensTable
   connected_accounts: ConnectedAccountsTable
   acs_systems: AcsSystemsTable
   acs_entrances: AcsEntrancesTable
@@ -372,6 +412,9 @@ export interface DB {
 export type Executor = Kysely<DB>
 
 export type WorkspaceRow = Selectable<WorkspacesTable>
+export type ApiKeyRow = Selectable<ApiKeysTable>
+export type UserRow = Selectable<UsersTable>
+export type PersonalAccessTokenRow = Selectable<PersonalAccessTokensTable>
 export type AcsSystemRow = Selectable<AcsSystemsTable>
 export type AcsEntranceRow = Selectable<AcsEntrancesTable>
 export type AcsUserRow = Selectable<AcsUsersTable>

@@ -1,5 +1,5 @@
-import type { Insertable } from 'kysely'
-import type { Executor, WorkspaceRow, WorkspacesTable } from './schema.js'
+import { type Insertable, sql, type Updateable } from 'kysely'
+import type { ApiKeyRow, Executor, WorkspaceRow, WorkspacesTable } from './schema.js'
 
 export const insertWorkspace = async (
   db: Executor,
@@ -29,17 +29,59 @@ export const insertApiKey = async (
   await db.insertInto('api_keys').values(row).execute()
 }
 
-/** The workspace an API key belongs to, looked up by the key's hash. */
+/** The workspace an API key that is not revoked belongs to, looked up by the key's hash. */
 export const findWorkspaceByApiKeyHash = async (
   db: Executor,
   tokenHash: string,
-): Promise<WorkspaceRow | undefined> =>
+): Promise<(WorkspaceRow & { api_key_id: string }) | undefined> =>
   db
     .selectFrom('api_keys')
     .innerJoin('workspaces', 'workspaces.workspace_id', 'api_keys.workspace_id')
     .selectAll('workspaces')
+    .select('api_keys.api_key_id')
     .where('api_keys.token_hash', '=', tokenHash)
+    .where('api_keys.revoked_at', 'is', null)
     .executeTakeFirst()
+
+/** A workspace's API keys, oldest first, revoked ones included. */
+export const listApiKeys = async (db: Executor, workspaceId: string): Promise<ApiKeyRow[]> =>
+  db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at')
+    .orderBy('api_key_id')
+    .execute()
+
+export const findApiKey = async (db: Executor, apiKeyId: string): Promise<ApiKeyRow | undefined> =>
+  db.selectFrom('api_keys').selectAll().where('api_key_id', '=', apiKeyId).executeTakeFirst()
+
+/** Marks a key revoked (once: a second revocation keeps the first time). */
+export const revokeApiKey = async (
+  db: Executor,
+  apiKeyId: string,
+  now: Date,
+): Promise<ApiKeyRow | undefined> =>
+  db
+    .updateTable('api_keys')
+    .set({ revoked_at: sql<Date>`coalesce(revoked_at, ${now})` })
+    .where('api_key_id', '=', apiKeyId)
+    .returningAll()
+    .executeTakeFirst()
+
+export const updateWorkspace = async (
+  db: Executor,
+  workspaceId: string,
+  changes: Updateable<WorkspacesTable>,
+): Promise<WorkspaceRow | undefined> =>
+  Object.keys(changes).length === 0
+    ? findWorkspace(db, workspaceId)
+    : db
+        .updateTable('workspaces')
+        .set(changes)
+        .where('workspace_id', '=', workspaceId)
+        .returningAll()
+        .executeTakeFirst()
 
 /**
  * Removes everything a workspace holds except the workspace itself, its keys,

@@ -16,8 +16,19 @@ export interface DomainContext {
   wakeWorker(): void
 }
 
-/** The workspace a request acts in (from its API key). */
+/** The workspace a request acts in (from its API key, or its PAT and seam-workspace). */
 export interface WorkspaceScope {
   workspace_id: string
   is_sandbox: boolean
 }
+
+/** Who is calling: a workspace's API key, or a user's personal access token. */
+export type Principal =
+  | { kind: 'api_key'; api_key_id: string; workspace: WorkspaceScope }
+  | {
+      kind: 'personal_access_token'
+      user_id: string
+      personal_access_token_id: string
+      /** The workspace its seam-workspace header names (the user is a member); none without it. */
+      workspace: WorkspaceScope | undefined
+    }

@@ -40,6 +40,7 @@ const labels: Record<string, string> = {
   action_attempt: 'Action attempt',
   event: 'Event',
   workspace: 'Workspace',
+  api_key: 'API key',
   connected_account: 'Connected account',
   webhook: 'Webhook',
   user_identity: 'User identity',

@@ -1,6 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto'
+import { DomainError } from './errors.js'
 
 export const newId = (): string => randomUUID()
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export const isUuid = (value: string): boolean => uuidPattern.test(value)
+
+/** A UUID in lowercase, or a clear error naming what it should have been. */
+export const parseId = (value: string, what: string): string => {
+  if (!isUuid(value)) {
+    throw new DomainError('invalid_input', 'invalid_input', `${what} must be a UUID`)
+  }
+  return value.toLowerCase()
+}
 
 /**
  * A UUID that is always the same for the same workspace and name (a name-based,

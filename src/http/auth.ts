@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify'
-import type { DomainContext, WorkspaceScope } from '../domain/context.js'
+import type { DomainContext, Principal } from '../domain/context.js'
 import { DomainError } from '../domain/errors.js'
-import { authenticateApiKey, hashToken } from '../domain/workspaces.js'
+import { authenticatePersonalAccessToken } from '../domain/users.js'
+import { authenticateApiKey } from '../domain/workspaces.js'
+import { type CredentialKind, describeKind, describeKinds, type SecurityTable } from './security.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -11,58 +13,124 @@ declare module 'fastify' {
 
 const unauthorized = (message: string) => new DomainError('unauthorized', 'unauthorized', message)
 
-/**
- * Remembers which workspace an API key opens for a few seconds, so that a busy
- * client does not cost a database lookup per request. Keys are never revoked
- * through the API, and the short life keeps several processes in agreement.
- */
-export class ApiKeyCache {
-  readonly #entries = new Map<string, { scope: WorkspaceScope; expires: number }>()
+/** The credential a request carries, read from the headers the official SDK sends. */
+export type PresentedCredential =
+  | { kind: 'api_key'; token: string; workspaceId: string | undefined }
+  | { kind: 'pat_with_workspace'; token: string; workspaceId: string }
+  | { kind: 'pat_without_workspace'; token: string }
+  | { kind: 'client_session' }
+  | { kind: 'publishable_key' }
+  | { kind: 'console_session' }
 
-  constructor(
-    private readonly ttlMs = 5_000,
-    private readonly maxEntries = 10_000,
-  ) {}
+type Headers = FastifyRequest['headers']
 
-  /** `key` is the token's hash: tokens themselves are not kept. */
-  get(key: string, now: number): WorkspaceScope | undefined {
-    const entry = this.#entries.get(key)
-    if (!entry) return undefined
-    if (entry.expires > now) return entry.scope
-    this.#entries.delete(key)
-    return undefined
-  }
-
-  set(key: string, scope: WorkspaceScope, now: number): void {
-    if (this.#entries.size >= this.maxEntries) {
-      const oldest = this.#entries.keys().next().value
-      if (oldest !== undefined) this.#entries.delete(oldest)
-    }
-    this.#entries.set(key, { scope, expires: now + this.ttlMs })
-  }
+const header = (headers: Headers, name: string): string | undefined => {
+  const value = headers[name]
+  const first = Array.isArray(value) ? value[0] : value
+  return first === undefined || first.trim() === '' ? undefined : first.trim()
 }
 
-/** Reads `Authorization: Bearer <API key>` and finds the workspace it opens. */
-export const authenticate = async (
-  ctx: DomainContext,
-  cache: ApiKeyCache,
-  request: FastifyRequest,
-): Promise<WorkspaceScope> => {
-  const header = request.headers.authorization
-  if (!header) {
+/**
+ * Tells which kind of credential a request carries, without looking anything up:
+ * `seam-publishable-key` (publishable key), `client-session-token` /
+ * `seam-client-session-token` or a `seam_cst…` bearer (client session), a `seam_at…`
+ * bearer (personal access token, with or without `seam-workspace`), a JWT (Seam
+ * Console session), any other `seam_…` bearer (API key).
+ */
+export const identifyCredential = (headers: Headers): PresentedCredential => {
+  if (header(headers, 'seam-publishable-key')) return { kind: 'publishable_key' }
+  if (header(headers, 'client-session-token') || header(headers, 'seam-client-session-token')) {
+    return { kind: 'client_session' }
+  }
+  const authorization = header(headers, 'authorization')
+  if (!authorization) {
     throw unauthorized('Missing Authorization header; send "Authorization: Bearer <API key>"')
   }
-  const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
-  if (!token) throw unauthorized('The Authorization header must be "Bearer <API key>"')
-  const now = Date.now()
-  const key = hashToken(token)
-  let scope = cache.get(key, now)
-  if (!scope) {
-    const workspace = await authenticateApiKey(ctx.db, token)
-    if (!workspace) throw unauthorized('The API key is not valid')
-    scope = { workspace_id: workspace.workspace_id, is_sandbox: workspace.is_sandbox }
-    cache.set(key, scope, now)
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1]
+  if (!token) throw unauthorized('The Authorization header must be "Bearer <token>"')
+  const workspaceId = header(headers, 'seam-workspace')
+  if (token.startsWith('seam_cst')) return { kind: 'client_session' }
+  if (token.startsWith('seam_pk')) return { kind: 'publishable_key' }
+  if (token.startsWith('seam_at')) {
+    return workspaceId === undefined
+      ? { kind: 'pat_without_workspace', token }
+      : { kind: 'pat_with_workspace', token, workspaceId }
   }
-  request.workspaceId = scope.workspace_id
-  return scope
+  if (token.startsWith('ey')) return { kind: 'console_session' }
+  if (token.startsWith('seam_')) return { kind: 'api_key', token, workspaceId }
+  throw unauthorized('The token is not a Seam credential: API keys start with "seam_"')
+}
+
+/** Why a credential the endpoint does not accept is refused, in words that help. */
+const refusal = (
+  kind: CredentialKind,
+  method: string,
+  path: string,
+  accepted: ReadonlySet<CredentialKind>,
+): string => {
+  if (kind === 'pat_with_workspace' && accepted.has('pat_without_workspace')) {
+    return `${path} takes a personal access token without the seam-workspace header (SeamHttpWithoutWorkspace.fromPersonalAccessToken)`
+  }
+  if (kind === 'pat_without_workspace' && accepted.has('pat_with_workspace')) {
+    return `${path} needs the seam-workspace header naming the workspace to act in (SeamHttp.fromPersonalAccessToken(token, workspaceId))`
+  }
+  return `${method} ${path} does not accept ${describeKind(kind)}; it accepts ${describeKinds(accepted)}`
+}
+
+/** Kinds the document lists that this Keysmith cannot check yet: refused, clearly. */
+const notServedYet: Partial<Record<CredentialKind, string>> = {
+  client_session: 'Client session tokens are not supported by this Keysmith server yet',
+  publishable_key: 'Publishable keys are not supported by this Keysmith server yet',
+  console_session:
+    'Seam Console sessions do not exist on Keysmith; use an API key or a personal access token',
+}
+
+/**
+ * Authenticates a request to `method path`: the credential must be of a kind the
+ * operation's `security` accepts (see SecurityTable) and must be valid now. Nothing
+ * is cached, so a revoked key or token is refused on its next request in every process.
+ */
+export const authenticate = async (
+  ctx: DomainContext,
+  table: SecurityTable,
+  request: FastifyRequest,
+  path: string,
+): Promise<Principal> => {
+  const method = request.method.toLowerCase()
+  const accepted = table.accepted(method, path) ?? new Set<CredentialKind>()
+  const credential = identifyCredential(request.headers)
+  if (!accepted.has(credential.kind)) {
+    throw unauthorized(refusal(credential.kind, request.method, path, accepted))
+  }
+  const principal = await verify(ctx, credential)
+  request.workspaceId = principal.workspace?.workspace_id
+  return principal
+}
+
+const verify = async (ctx: DomainContext, credential: PresentedCredential): Promise<Principal> => {
+  switch (credential.kind) {
+    case 'api_key': {
+      const workspace = await authenticateApiKey(ctx.db, credential.token)
+      if (!workspace) throw unauthorized('The API key is not valid')
+      if (
+        credential.workspaceId !== undefined &&
+        credential.workspaceId.toLowerCase() !== workspace.workspace_id
+      ) {
+        throw unauthorized(
+          'The API key belongs to another workspace than the seam-workspace header names',
+        )
+      }
+      return {
+        kind: 'api_key',
+        api_key_id: workspace.api_key_id,
+        workspace: { workspace_id: workspace.workspace_id, is_sandbox: workspace.is_sandbox },
+      }
+    }
+    case 'pat_with_workspace':
+      return authenticatePersonalAccessToken(ctx.db, credential.token, credential.workspaceId)
+    case 'pat_without_workspace':
+      return authenticatePersonalAccessToken(ctx.db, credential.token, undefined)
+    default:
+      throw unauthorized(notServedYet[credential.kind] ?? 'This credential is not supported')
+  }
 }

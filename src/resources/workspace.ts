@@ -7,8 +7,8 @@ export const toWorkspace = (row: WorkspaceRow): Workspace => ({
   company_name: row.company_name,
   connect_partner_name: row.company_name,
   is_sandbox: row.is_sandbox,
-  is_suspended: false,
-  is_publishable_key_auth_enabled: false,
+  is_suspended: row.is_suspended,
+  is_publishable_key_auth_enabled: row.is_publishable_key_auth_enabled,
   organization_id: null,
-  connect_webview_customization: {},
+  connect_webview_customization: row.connect_webview_customization,
 })

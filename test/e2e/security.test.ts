@@ -344,12 +344,14 @@ forEachDatabase('security', (kind) => {
       ])
       cliKey = /API key: (\S+)/.exec(output)?.[1] ?? ''
       assert.match(cliKey, /^seam_/, output)
+      const pat = (await s.createUserWithToken()).token
       // The workspace's name is the control: the search does find what is stored.
       stored = await rowsContaining(s, [
         s.apiKey,
         other.apiKey,
         production.apiKey,
         cliKey,
+        pat,
         'Other Hotel',
       ])
     } finally {
@@ -549,7 +551,7 @@ forEachDatabase('security', (kind) => {
     }
   })
 
-  test('API keys are stored only as hashes', async () => {
+  test('API keys and personal access tokens are stored only as hashes', async () => {
     assert.deepEqual(stored, ['workspaces holds Other Hotel…'])
   })
 })

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { assertResource } from '../support/contract.js'
-import { forEachDatabase, useServer } from '../support/suite.js'
+import { forEachDatabaseAndCredential, useServer } from '../support/suite.js'
 
 /**
  * Seed 003, "Granting Access Using Encoded Plastic Key Cards", through the official
  * SDK as the page writes it: a user identity, an Access Grant with a card for two
  * rooms, the card access method encoded at the hotel's first encoder, the card scanned.
  */
-forEachDatabase('seed 003: key cards through Access Grants', (kind) => {
-  const server = useServer(kind)
+forEachDatabaseAndCredential('seed 003: key cards through Access Grants', (kind, credential) => {
+  const server = useServer(kind, { credential })
 
   test('create a user identity and an Access Grant, encode the card, scan it', async () => {
     const seam = server.current.seam()

@@ -2,15 +2,22 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { assertResource } from '../support/contract.js'
 import { sandboxGuest } from '../support/sandbox.js'
-import { forEachDatabase, useServer } from '../support/suite.js'
+import { forEachDatabaseAndCredential, useServer } from '../support/suite.js'
 
 /**
  * The flows of shared/seeds, through the official SDK, as the documents write them:
  * 002 "Creating and Encoding Card-based Credentials", 001/004 the encode_credential
  * reference, 000 the scan_credential reference.
  */
-forEachDatabase('seed flows: encode and scan a key card', (kind) => {
-  const server = useServer(kind)
+forEachDatabaseAndCredential('seed flows: encode and scan a key card', (kind, credential) => {
+  const server = useServer(kind, { credential })
+
+  test('the flows call with the suite credential', () => {
+    const headers = server.current.seam().client.defaults.headers
+    const token = String(headers.authorization).replace('Bearer ', '')
+    assert.match(token, credential === 'personal access token' ? /^seam_at/ : /^seam_(?!at)/)
+    assert.equal(headers['seam-workspace'] !== undefined, credential === 'personal access token')
+  })
 
   test('seed 002: create a user and a card credential, encode it, confirm by polling and by event', async () => {
     const seam = server.current.seam()

@@ -2,11 +2,14 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { SeamHttp } from '@seamapi/http/connect'
+import { SeamHttp, SeamHttpWithoutWorkspace } from '@seamapi/http/connect'
 import { assertErrorBody, assertResponse } from './contract.js'
 import type { TestDatabase } from './databases.js'
 
 const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url))
+
+/** The workspace every test server seeds (see README). */
+export const sandboxWorkspaceId = '5a3d8f0e-7c41-4b6e-9f2a-1d0c8e4b7a63'
 
 /** KEYSMITH_TEST_ECHO=1 copies the servers' output (their logs) to the test's stderr. */
 const echo = process.env.KEYSMITH_TEST_ECHO === '1'
@@ -15,11 +18,20 @@ export interface ServerOptions {
   /** Extra environment, e.g. KEYSMITH_SANDBOX_ACTION_DELAY_MS. */
   env?: Record<string, string>
   apiKey?: string
+  /**
+   * What `seam()` calls with by default: the sandbox's API key, or a personal access
+   * token (of a user who is a member of the sandbox) with the seam-workspace header.
+   */
+  credential?: Credential
 }
+
+export type Credential = 'api key' | 'personal access token'
 
 /** A real Keysmith process (`keysmith start`) on a database of its own. */
 export class TestServer {
   readonly apiKey: string
+  /** Set for `credential: 'personal access token'`: seam() calls with it. */
+  personalAccessToken: string | undefined
   url = ''
   #process: ChildProcess | undefined
   #output = ''
@@ -57,6 +69,14 @@ export class TestServer {
 
   /** Starts the process and resolves once it prints its URL. */
   async start(): Promise<this> {
+    await this.#listen()
+    if (this.options.credential === 'personal access token' && !this.personalAccessToken) {
+      this.personalAccessToken = (await this.createUserWithToken()).token
+    }
+    return this
+  }
+
+  async #listen(): Promise<void> {
     this.#output = ''
     const child = spawn(process.execPath, [cli, 'start'], {
       env: this.env,
@@ -79,7 +99,6 @@ export class TestServer {
         reject(new Error(`keysmith exited with ${code} before listening:\n${this.#output}`)),
       )
     })
-    return this
   }
 
   /**
@@ -94,21 +113,33 @@ export class TestServer {
 
   /**
    * Runs a `keysmith` command (e.g. `workspaces create`) against this server's
-   * database and returns its output. PGlite serves one process, so on PGlite the
-   * server is stopped for the command and started again (the URL changes).
+   * database and returns its output. The server keeps running: on PGlite the command
+   * goes through the server's admin channel, on PostgreSQL to the database.
    */
   async cli(args: string[]): Promise<string> {
-    const embedded = this.database.env.DATABASE_URL === undefined
-    const wasRunning = this.#process !== undefined
-    if (embedded && wasRunning) await this.stop()
-    try {
-      const { stdout } = await promisify(execFile)(process.execPath, [cli, ...args], {
-        env: this.env,
-      })
-      return stdout
-    } finally {
-      if (embedded && wasRunning) await this.start()
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, ...args], {
+      env: this.env,
+    })
+    return stdout
+  }
+
+  /**
+   * A user (made with the CLI) who is a member of `workspaceIds` (the sandbox by
+   * default), and a personal access token of theirs.
+   */
+  async createUserWithToken(
+    options: { email?: string; workspaceIds?: string[] } = {},
+  ): Promise<{ email: string; token: string; tokenId: string }> {
+    const email = options.email ?? `user-${randomBytes(6).toString('hex')}@hotel.example`
+    await this.cli(['users', 'create', '--email', email])
+    for (const workspaceId of options.workspaceIds ?? [sandboxWorkspaceId]) {
+      await this.cli(['users', 'add-to-workspace', '--email', email, '--workspace-id', workspaceId])
     }
+    const output = await this.cli(['pats', 'create', '--email', email, '--name', 'tests'])
+    const token = /Token: (\S+)/.exec(output)?.[1]
+    const tokenId = /Personal access token (\S+)/.exec(output)?.[1]
+    if (!token || !tokenId) throw new Error(`unexpected output of pats create: ${output}`)
+    return { email, token, tokenId }
   }
 
   /** Creates another workspace through the CLI and returns its id and API key. */
@@ -146,13 +177,36 @@ export class TestServer {
     this.#process = undefined
   }
 
-  /** An SDK client, as an app would make one, that also checks every response against the contract. */
+  /**
+   * An SDK client, as an app would make one, that also checks every response against
+   * the contract: with `apiKey`, else with the server's default credential.
+   */
   seam(options: { apiKey?: string } = {}): SeamHttp {
+    if (options.apiKey === undefined && this.personalAccessToken) {
+      return this.seamWithToken(this.personalAccessToken)
+    }
     const seam = new SeamHttp({
       apiKey: options.apiKey ?? this.apiKey,
       endpoint: this.url,
       waitForActionAttempt: { pollingInterval: 20, timeout: 5000 },
     })
+    checkResponses(seam)
+    return seam
+  }
+
+  /** An SDK client with a personal access token and a workspace (the seam-workspace header). */
+  seamWithToken(token: string, workspaceId: string = sandboxWorkspaceId): SeamHttp {
+    const seam = SeamHttp.fromPersonalAccessToken(token, workspaceId, {
+      endpoint: this.url,
+      waitForActionAttempt: { pollingInterval: 20, timeout: 5000 },
+    })
+    checkResponses(seam)
+    return seam
+  }
+
+  /** An SDK client with a personal access token and no workspace (workspaces create/list). */
+  seamWithoutWorkspace(token: string): SeamHttpWithoutWorkspace {
+    const seam = SeamHttpWithoutWorkspace.fromPersonalAccessToken(token, { endpoint: this.url })
     checkResponses(seam)
     return seam
   }
@@ -177,7 +231,7 @@ interface HttpResponse {
   config: { url?: string; method?: string }
 }
 
-const checkResponses = (seam: SeamHttp): void => {
+const checkResponses = (seam: { client: SeamHttp['client'] }): void => {
   seam.client.interceptors.response.use(
     <R extends HttpResponse>(response: R): R => {
       const path = new URL(response.config.url ?? '', 'http://x').pathname

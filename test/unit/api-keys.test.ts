@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { generatePersonalAccessToken, normalizeEmail } from '../../src/domain/users.js'
 import { generateApiKey, hashToken } from '../../src/domain/workspaces.js'
-import { ApiKeyCache } from '../../src/http/auth.js'
 
 test('API keys look like Seam API keys and are kept as hashes', () => {
   const key = generateApiKey()
@@ -11,15 +11,15 @@ test('API keys look like Seam API keys and are kept as hashes', () => {
   assert.equal(hashToken(key), hashToken(key))
 })
 
-test('the API key cache forgets entries after their time and when full', () => {
-  const cache = new ApiKeyCache(100, 2)
-  const scope = { workspace_id: 'w', is_sandbox: true }
-  cache.set('a', scope, 0)
-  assert.deepEqual(cache.get('a', 99), scope)
-  assert.equal(cache.get('a', 100), undefined)
-  cache.set('a', scope, 0)
-  cache.set('b', scope, 0)
-  cache.set('c', scope, 0)
-  assert.equal(cache.get('a', 1), undefined)
-  assert.deepEqual(cache.get('c', 1), scope)
+test('personal access tokens start with seam_at, as the official SDK checks', () => {
+  const token = generatePersonalAccessToken()
+  assert.match(token, /^seam_at1_[A-Za-z0-9_-]{32}$/)
+  assert.notEqual(generatePersonalAccessToken(), token)
+})
+
+test('emails are compared in lowercase, and must look like emails', () => {
+  assert.equal(normalizeEmail(' Jane@Hotel.Example '), 'jane@hotel.example')
+  for (const bad of ['', 'jane', 'jane@', '@hotel.example', 'ja ne@hotel.example']) {
+    assert.throws(() => normalizeEmail(bad), /is not an email address/)
+  }
 })
