@@ -39,7 +39,7 @@ const registry = (driver: EncoderDriver): ProviderRegistry => ({
 })
 
 for (const kind of databaseKinds) {
-  describe(`action attempt worker [${kind.name}]`, { timeout: 60_000 }, () => {
+  describe(`action attempt worker [${kind.name}]`, { timeout: 180_000 }, () => {
     let testDatabase: TestDatabase
     let database: Database
     const workers: ActionAttemptWorker[] = []
