@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify'
+import { nestsDeeperThan, requestLimits } from './contract/limits.js'
 import { operationMethods } from './contract/openapi.js'
 import { type RequestContract, requestContract } from './contract/validation.js'
 import type { DomainContext } from './domain/context.js'
@@ -30,8 +31,6 @@ const publicUrl = (request: FastifyRequest): URL =>
  * The HTTP app: every endpoint of `routes` on each method the OpenAPI document lists
  * for it, behind API-key auth and contract validation, answering in Seam's shapes.
  */
-/** The largest request body, and the largest URL plus headers, a request may have. */
-const requestSizeLimit = 1024 * 1024
 
 export const buildServer = (options: ServerOptions): FastifyInstance => {
   const { ctx } = options
@@ -40,9 +39,9 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
-    bodyLimit: requestSizeLimit,
+    bodyLimit: requestLimits.bodyBytes,
     // GET takes what POST takes: a list of thousands of ids fits in the query string.
-    http: { maxHeaderSize: requestSizeLimit },
+    http: { maxHeaderSize: requestLimits.urlAndHeadersBytes },
     clientErrorHandler: answerClientError,
     routerOptions: { ignoreTrailingSlash: true },
   })
@@ -55,7 +54,8 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        // A URL can be 1 MiB long; the log keeps its start.
+        url: request.url.length > 2000 ? `${request.url.slice(0, 2000)}…` : request.url,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
         workspace_id: request.workspaceId,
@@ -70,6 +70,15 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (typeof body !== 'string' || body.trim() === '') return done(null, undefined)
+    // Checked before parsing: a deeply nested body is refused at the cost of one scan.
+    if (nestsDeeperThan(body, requestLimits.nestingDepth)) {
+      const message = `Parameters nest objects or arrays more than ${requestLimits.nestingDepth} levels deep`
+      return done(
+        new DomainError('invalid_input', 'invalid_input', `Invalid input: ${message}`, {
+          _errors: [message],
+        }),
+      )
+    }
     try {
       done(null, JSON.parse(body))
     } catch {
