@@ -12,7 +12,26 @@ export interface RunningKeysmith {
   url: string
   database: Database
   sandbox: { workspaceId: string; apiKey?: string }
+  /**
+   * Drains: stops accepting connections, answers new requests on open ones with
+   * 503, lets in-flight requests finish, then stops the workers and the database.
+   */
   close(): Promise<void>
+}
+
+/** How long /ready waits for the database before calling it unreachable. */
+const readinessTimeoutMs = 2_000
+
+const withinTime = async <T>(ms: number, work: Promise<T>, fallback: T): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms)
+  })
+  try {
+    return await Promise.race([work, late])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /**
@@ -24,6 +43,8 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
   const logger = pino({ level: config.logLevel })
   const database = await openDatabase(config)
   let ready = false
+  let draining = false
+  let workersRunning = false
   const now = () => new Date()
   const worker = new ActionAttemptWorker({
     db: database.db,
@@ -48,7 +69,33 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     },
     wakeWorker: (at) => worker.wake(at),
   }
-  const app = buildServer({ ctx, logger, isReady: () => ready })
+  const app = buildServer({
+    ctx,
+    logger,
+    isReady: () => ready,
+    isDraining: () => draining,
+    readiness: async () => {
+      const dbCheck = await withinTime(readinessTimeoutMs, database.check(), {
+        reachable: false,
+        migrated: false,
+      })
+      const workers = !config.runWorkers ? 'off' : workersRunning ? 'running' : 'stopped'
+      const checks = {
+        database: dbCheck.reachable ? 'reachable' : 'unreachable',
+        migrations: dbCheck.migrated ? 'applied' : 'pending',
+        workers,
+      }
+      return {
+        ready: ready && !draining && dbCheck.reachable && dbCheck.migrated && workers !== 'stopped',
+        checks: { ...checks, ...(draining ? { server: 'draining' } : {}) },
+      }
+    },
+    timeouts: {
+      requestMs: config.requestTimeoutMs,
+      headersMs: config.headersTimeoutMs,
+      keepAliveMs: config.keepAliveTimeoutMs,
+    },
+  })
   try {
     const sandbox = await ensureSandboxWorkspace(database.db, {
       apiKey: config.seedApiKey,
@@ -57,6 +104,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     if (config.runWorkers) {
       worker.start()
       deliveries.start()
+      workersRunning = true
       // Deliveries are announced when their transaction commits, in any process.
       await database.listen(deliveriesChannel, () => deliveries.wake())
     } else {
@@ -73,8 +121,12 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       },
       close: async () => {
         ready = false
+        draining = true
+        // Fastify stops listening, closes idle connections and waits for in-flight
+        // requests; the onRequest hook answers anything new with 503.
         await app.close()
         await Promise.all([worker.stop(), deliveries.stop()])
+        workersRunning = false
         await database.close()
       },
     }

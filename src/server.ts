@@ -9,6 +9,7 @@ import Fastify, {
 import { nestsDeeperThan, requestLimits } from './contract/limits.js'
 import { operationMethods } from './contract/openapi.js'
 import { type RequestContract, requestContract } from './contract/validation.js'
+import { withDeadline } from './db/deadline.js'
 import type { DomainContext } from './domain/context.js'
 import { DomainError } from './domain/errors.js'
 import { ApiKeyCache, authenticate } from './http/auth.js'
@@ -22,6 +23,31 @@ export interface ServerOptions {
   routes?: RouteDefinition[]
   /** Answers /health with 200 only while this returns true. */
   isReady?: () => boolean
+  /** What /ready reports: 200 when every check passes, else 503. */
+  readiness?: () => Promise<Readiness>
+  /** True once the process is shutting down: new requests get 503. */
+  isDraining?: () => boolean
+  timeouts?: Partial<Timeouts>
+}
+
+export interface Readiness {
+  ready: boolean
+  checks: Record<string, string>
+}
+
+export interface Timeouts {
+  /** A request still running after this answers 503; its changes roll back. */
+  requestMs: number
+  /** The request line and headers must arrive within this. */
+  headersMs: number
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number
+}
+
+export const defaultTimeouts: Timeouts = {
+  requestMs: 30_000,
+  headersMs: 10_000,
+  keepAliveMs: 5_000,
 }
 
 const publicUrl = (request: FastifyRequest): URL =>
@@ -34,20 +60,51 @@ const publicUrl = (request: FastifyRequest): URL =>
 
 export const buildServer = (options: ServerOptions): FastifyInstance => {
   const { ctx } = options
+  const timeouts = { ...defaultTimeouts, ...options.timeouts }
   const apiKeys = new ApiKeyCache()
+  // Node checks header and request timeouts on an interval; it must be shorter than them.
+  const checkEveryMs = Math.max(50, Math.min(1_000, Math.floor(timeouts.headersMs / 2)))
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     bodyLimit: requestLimits.bodyBytes,
-    // GET takes what POST takes: a list of thousands of ids fits in the query string.
-    http: { maxHeaderSize: requestLimits.urlAndHeadersBytes },
+    // A slow or idle client cannot hold a connection: the headers must arrive within
+    // headersMs, the whole request within requestMs, and a connection silent for
+    // longer than both is closed. Requests waiting on the server are bounded by the
+    // request deadline below, not by these.
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    connectionTimeout: timeouts.requestMs + timeouts.headersMs,
+    http: {
+      // GET takes what POST takes: a list of thousands of ids fits in the query string.
+      maxHeaderSize: requestLimits.urlAndHeadersBytes,
+      headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+      requestTimeout: timeouts.requestMs,
+      connectionsCheckingInterval: checkEveryMs,
+    },
+    // While draining, requests are answered in Seam's shape (the hook below).
+    return503OnClosing: false,
     clientErrorHandler: answerClientError,
     routerOptions: { ignoreTrailingSlash: true },
   })
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('seam-request-id', request.id)
+    if (options.isDraining?.()) {
+      reply.header('connection', 'close')
+      return reply.status(503).send({
+        error: {
+          type: 'service_unavailable',
+          message: 'The server is shutting down; retry the request',
+          request_id: request.id,
+        },
+      } satisfies ErrorBody)
+    }
+  })
+  // While draining, each connection serves what it has in flight and then closes.
+  app.addHook('onSend', async (_request, reply) => {
+    if (options.isDraining?.()) reply.header('connection', 'close')
   })
   // One structured line per request.
   app.addHook('onResponse', async (request, reply) => {
@@ -130,9 +187,15 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
     } satisfies ErrorBody)
   })
 
+  // Liveness: the process is up and serving.
   app.get('/health', async (_request, reply) => {
     const ready = options.isReady?.() ?? true
     return reply.status(ready ? 200 : 503).send({ ok: ready })
+  })
+  // Readiness, for orchestrators: database reachable, migrations applied, workers running.
+  app.get('/ready', async (_request, reply) => {
+    const { ready, checks } = (await options.readiness?.()) ?? { ready: true, checks: {} }
+    return reply.status(ready ? 200 : 503).send({ ok: ready, ...checks })
   })
 
   for (const definition of options.routes ?? allRoutes) {
@@ -143,13 +206,15 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
       method: methods as ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE')[],
       url: definition.path,
       handler: async (request, reply) => {
-        const scope = await authenticate(ctx, apiKeys, request)
-        const url = publicUrl(request)
-        const fromQuery = request.method === 'GET' || request.body === undefined
-        const input = fromQuery
-          ? contract.fromQuery(url.searchParams)
-          : contract.fromBody(request.body)
-        const body = await definition.handle({ input: input as never, scope, ctx, url })
+        const body = await withDeadline(timeouts.requestMs, async () => {
+          const scope = await authenticate(ctx, apiKeys, request)
+          const url = publicUrl(request)
+          const fromQuery = request.method === 'GET' || request.body === undefined
+          const input = fromQuery
+            ? contract.fromQuery(url.searchParams)
+            : contract.fromBody(request.body)
+          return definition.handle({ input: input as never, scope, ctx, url })
+        })
         return reply.send({ ...body, ok: true })
       },
     })

@@ -22,6 +22,7 @@ export class TestServer {
   readonly apiKey: string
   url = ''
   #process: ChildProcess | undefined
+  #exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined
   #output = ''
   /** Environment given to `restart`, on top of the options' own. */
   #restartEnv: Record<string, string> = {}
@@ -61,6 +62,9 @@ export class TestServer {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     this.#process = child
+    this.#exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    )
     this.url = await new Promise<string>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
         this.#output += chunk.toString()
@@ -123,6 +127,19 @@ export class TestServer {
     if (!workspaceId || !apiKey)
       throw new Error(`unexpected output of workspaces create: ${output}`)
     return { workspaceId, apiKey }
+  }
+
+  /** Sends a signal to the running process without waiting for anything. */
+  sendSignal(signal: NodeJS.Signals): void {
+    const child = this.#process
+    if (!child) throw new Error('the server is not running')
+    child.kill(signal)
+  }
+
+  /** Resolves when the process (started last) exits, with its exit code or signal. */
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (!this.#exited) throw new Error('the server was never started')
+    return this.#exited
   }
 
   /** Graceful stop (SIGTERM), as an operator would. */
