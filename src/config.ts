@@ -101,7 +101,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     webhookTimeoutMs: integer(env, 'KEYSMITH_WEBHOOK_TIMEOUT_MS', 10_000, 1),
     requestTimeoutMs: integer(env, 'KEYSMITH_REQUEST_TIMEOUT_MS', 30_000, 1),
     headersTimeoutMs: integer(env, 'KEYSMITH_HEADERS_TIMEOUT_MS', 10_000, 1),
-    keepAliveTimeoutMs: integer(env, 'KEYSMITH_KEEP_ALIVE_TIMEOUT_MS', 5_000, 1),
+    keepAliveTimeoutMs: integer(env, 'KEYSMITH_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1),
     shutdownTimeoutMs: integer(env, 'KEYSMITH_SHUTDOWN_TIMEOUT_MS', 30_000, 1),
     logLevel: env.LOG_LEVEL || 'info',
   }

@@ -75,7 +75,7 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
     // request deadline below, not by these.
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
-    connectionTimeout: timeouts.requestMs + timeouts.headersMs,
+    connectionTimeout: timeouts.keepAliveMs + timeouts.requestMs + timeouts.headersMs,
     http: {
       // GET takes what POST takes: a list of thousands of ids fits in the query string.
       maxHeaderSize: requestLimits.urlAndHeadersBytes,

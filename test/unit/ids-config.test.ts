@@ -65,7 +65,7 @@ describe('loadConfig', () => {
       webhookTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
       headersTimeoutMs: 10_000,
-      keepAliveTimeoutMs: 5_000,
+      keepAliveTimeoutMs: 72_000,
       shutdownTimeoutMs: 30_000,
       logLevel: 'info',
     })
