@@ -33,7 +33,8 @@ Commands:
 Environment: PORT, HOST, DATABASE_URL, KEYSMITH_DATA_DIR, KEYSMITH_SEED_API_KEY,
 KEYSMITH_SANDBOX_ACTION_DELAY_MS, KEYSMITH_ACTION_ATTEMPT_TIMEOUT_MS,
 KEYSMITH_WORKER_POLL_MS, KEYSMITH_WEBHOOK_RETRY_SCHEDULE_MS, KEYSMITH_WEBHOOK_TIMEOUT_MS,
-LOG_LEVEL (see README.md).
+KEYSMITH_REQUEST_TIMEOUT_MS, KEYSMITH_HEADERS_TIMEOUT_MS, KEYSMITH_KEEP_ALIVE_TIMEOUT_MS,
+KEYSMITH_SHUTDOWN_TIMEOUT_MS, LOG_LEVEL (see README.md).
 
 These commands work while a server runs: on PostgreSQL they use the database; on the
 embedded database they go through the running server's admin channel.`
@@ -55,12 +56,33 @@ const start = async (): Promise<void> => {
       ' })',
   ]
   process.stdout.write(`${lines.join('\n')}\n`)
+  // The first SIGTERM (or SIGINT) drains: no new connections, in-flight requests
+  // finish, workers stop, exit 0. Draining longer than KEYSMITH_SHUTDOWN_TIMEOUT_MS
+  // exits 1; a second signal exits at once (130 for SIGINT, 143 for SIGTERM).
   let closing = false
-  const shutdown = async (): Promise<void> => {
-    if (closing) return
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (closing) {
+      process.stderr.write(`keysmith: ${signal} again, exiting without draining\n`)
+      process.exit(signal === 'SIGINT' ? 130 : 143)
+    }
     closing = true
-    await keysmith.close()
-    process.exit(0)
+    process.stdout.write(
+      `Keysmith is shutting down (${signal}): draining in-flight requests, at most ${config.shutdownTimeoutMs} ms\n`,
+    )
+    setTimeout(() => {
+      process.stderr.write('keysmith: draining took too long, exiting\n')
+      process.exit(1)
+    }, config.shutdownTimeoutMs).unref()
+    keysmith.close().then(
+      () => {
+        process.stdout.write('Keysmith stopped\n')
+        process.exit(0)
+      },
+      (error: unknown) => {
+        process.stderr.write(`keysmith: shutdown failed: ${String(error)}\n`)
+        process.exit(1)
+      },
+    )
   }
   process.on('SIGINT', shutdown)
   process.on('SIGTERM', shutdown)

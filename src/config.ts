@@ -31,6 +31,14 @@ export interface Config {
   webhookRetryScheduleMs: readonly number[]
   /** How long a webhook receiver has to answer. */
   webhookTimeoutMs: number
+  /** A request still running after this answers 503 and its changes roll back. */
+  requestTimeoutMs: number
+  /** A client must send a request's headers within this (slowloris). */
+  headersTimeoutMs: number
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number
+  /** SIGTERM drains for at most this long, then the process exits anyway. */
+  shutdownTimeoutMs: number
   logLevel: string
 }
 
@@ -97,6 +105,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     runWorkers: onOff(env, 'KEYSMITH_WORKERS', true),
     webhookRetryScheduleMs: retrySchedule(env),
     webhookTimeoutMs: integer(env, 'KEYSMITH_WEBHOOK_TIMEOUT_MS', 10_000, 1),
+    requestTimeoutMs: integer(env, 'KEYSMITH_REQUEST_TIMEOUT_MS', 30_000, 1),
+    headersTimeoutMs: integer(env, 'KEYSMITH_HEADERS_TIMEOUT_MS', 10_000, 1),
+    keepAliveTimeoutMs: integer(env, 'KEYSMITH_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1),
+    shutdownTimeoutMs: integer(env, 'KEYSMITH_SHUTDOWN_TIMEOUT_MS', 30_000, 1),
     logLevel: env.LOG_LEVEL || 'info',
   }
 }

@@ -22,7 +22,26 @@ export interface RunningKeysmith {
   url: string
   database: Database
   sandbox: { workspaceId: string; apiKey?: string }
+  /**
+   * Drains: stops accepting connections, answers new requests on open ones with
+   * 503, lets in-flight requests finish, then stops the workers and the database.
+   */
   close(): Promise<void>
+}
+
+/** How long /ready waits for the database before calling it unreachable. */
+const readinessTimeoutMs = 2_000
+
+const withinTime = async <T>(ms: number, work: Promise<T>, fallback: T): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms)
+  })
+  try {
+    return await Promise.race([work, late])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /**
@@ -34,6 +53,8 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
   const logger = pino({ level: config.logLevel })
   const database = await openDatabase(config)
   let ready = false
+  let draining = false
+  let workersRunning = false
   const now = () => new Date()
   const providers = createProviderRegistry({ sandboxActionDelayMs: config.sandboxActionDelayMs })
   const worker = new ActionAttemptWorker({
@@ -63,6 +84,9 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
   // On the embedded database the CLI cannot open the data folder while this process
   // holds it: it sends its operations to this server instead (admin/channel.ts).
   const adminToken = database.kind === 'pglite' ? newAdminToken() : undefined
+  const unpublish = () => {
+    if (adminToken) removeAdminFile(config.dataDir, adminToken)
+  }
   const app = buildServer({
     ctx,
     logger,
@@ -73,10 +97,29 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
             registerAdminRoutes(server, { db: database.db, token: adminToken, now }),
         }
       : {}),
+    isDraining: () => draining,
+    readiness: async () => {
+      const dbCheck = await withinTime(readinessTimeoutMs, database.check(), {
+        reachable: false,
+        migrated: false,
+      })
+      const workers = !config.runWorkers ? 'off' : workersRunning ? 'running' : 'stopped'
+      const checks = {
+        database: dbCheck.reachable ? 'reachable' : 'unreachable',
+        migrations: dbCheck.migrated ? 'applied' : 'pending',
+        workers,
+      }
+      return {
+        ready: ready && !draining && dbCheck.reachable && dbCheck.migrated && workers !== 'stopped',
+        checks: { ...checks, ...(draining ? { server: 'draining' } : {}) },
+      }
+    },
+    timeouts: {
+      requestMs: config.requestTimeoutMs,
+      headersMs: config.headersTimeoutMs,
+      keepAliveMs: config.keepAliveTimeoutMs,
+    },
   })
-  const unpublish = () => {
-    if (adminToken) removeAdminFile(config.dataDir, adminToken)
-  }
   try {
     const sandbox = await ensureSandboxWorkspace(database.db, {
       apiKey: config.seedApiKey,
@@ -89,6 +132,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       await database.listen(actionAttemptsChannel, () => worker.wake())
       worker.start()
       deliveries.start()
+      workersRunning = true
       // Deliveries are announced when their transaction commits, in any process.
       await database.listen(deliveriesChannel, () => deliveries.wake())
     } else {
@@ -113,8 +157,12 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       close: async () => {
         ready = false
         unpublish()
+        draining = true
+        // Fastify stops listening, closes idle connections and waits for in-flight
+        // requests; the onRequest hook answers anything new with 503.
         await app.close()
         await Promise.all([worker.stop(), deliveries.stop()])
+        workersRunning = false
         await database.close()
       },
     }

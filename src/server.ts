@@ -6,8 +6,10 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify'
+import { nestsDeeperThan, requestLimits } from './contract/limits.js'
 import { operationMethods } from './contract/openapi.js'
 import { type RequestContract, requestContract } from './contract/validation.js'
+import { withDeadline } from './db/deadline.js'
 import type { DomainContext } from './domain/context.js'
 import { DomainError } from './domain/errors.js'
 import { authenticate } from './http/auth.js'
@@ -26,6 +28,31 @@ export interface ServerOptions {
   security?: SecurityTable
   /** Registers more routes (the operator's admin channel) on the app. */
   extend?: (app: FastifyInstance) => void
+  /** What /ready reports: 200 when every check passes, else 503. */
+  readiness?: () => Promise<Readiness>
+  /** True once the process is shutting down: new requests get 503. */
+  isDraining?: () => boolean
+  timeouts?: Partial<Timeouts>
+}
+
+export interface Readiness {
+  ready: boolean
+  checks: Record<string, string>
+}
+
+export interface Timeouts {
+  /** A request still running after this answers 503; its changes roll back. */
+  requestMs: number
+  /** The request line and headers must arrive within this. */
+  headersMs: number
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number
+}
+
+export const defaultTimeouts: Timeouts = {
+  requestMs: 30_000,
+  headersMs: 10_000,
+  keepAliveMs: 5_000,
 }
 
 const publicUrl = (request: FastifyRequest): URL =>
@@ -36,32 +63,62 @@ const publicUrl = (request: FastifyRequest): URL =>
  * for it, behind the authentication its operation's `security` asks for and contract
  * validation, answering in Seam's shapes.
  */
-/** The largest request body, and the largest URL plus headers, a request may have. */
-const requestSizeLimit = 1024 * 1024
 
 export const buildServer = (options: ServerOptions): FastifyInstance => {
   const { ctx } = options
   const security = options.security ?? documentSecurityTable()
+  const timeouts = { ...defaultTimeouts, ...options.timeouts }
+  // Node checks header and request timeouts on an interval; it must be shorter than them.
+  const checkEveryMs = Math.max(50, Math.min(1_000, Math.floor(timeouts.headersMs / 2)))
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
-    bodyLimit: requestSizeLimit,
-    // GET takes what POST takes: a list of thousands of ids fits in the query string.
-    http: { maxHeaderSize: requestSizeLimit },
+    bodyLimit: requestLimits.bodyBytes,
+    // A slow or idle client cannot hold a connection: the headers must arrive within
+    // headersMs, the whole request within requestMs, and a connection silent for
+    // longer than both is closed. Requests waiting on the server are bounded by the
+    // request deadline below, not by these.
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    connectionTimeout: timeouts.keepAliveMs + timeouts.requestMs + timeouts.headersMs,
+    http: {
+      // GET takes what POST takes: a list of thousands of ids fits in the query string.
+      maxHeaderSize: requestLimits.urlAndHeadersBytes,
+      headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+      requestTimeout: timeouts.requestMs,
+      connectionsCheckingInterval: checkEveryMs,
+    },
+    // While draining, requests are answered in Seam's shape (the hook below).
+    return503OnClosing: false,
     clientErrorHandler: answerClientError,
     routerOptions: { ignoreTrailingSlash: true },
   })
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('seam-request-id', request.id)
+    if (options.isDraining?.()) {
+      reply.header('connection', 'close')
+      return reply.status(503).send({
+        error: {
+          type: 'service_unavailable',
+          message: 'The server is shutting down; retry the request',
+          request_id: request.id,
+        },
+      } satisfies ErrorBody)
+    }
+  })
+  // While draining, each connection serves what it has in flight and then closes.
+  app.addHook('onSend', async (_request, reply) => {
+    if (options.isDraining?.()) reply.header('connection', 'close')
   })
   // One structured line per request.
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        // A URL can be 1 MiB long; the log keeps its start.
+        url: request.url.length > 2000 ? `${request.url.slice(0, 2000)}…` : request.url,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
         workspace_id: request.workspaceId,
@@ -76,6 +133,15 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (typeof body !== 'string' || body.trim() === '') return done(null, undefined)
+    // Checked before parsing: a deeply nested body is refused at the cost of one scan.
+    if (nestsDeeperThan(body, requestLimits.nestingDepth)) {
+      const message = `Parameters nest objects or arrays more than ${requestLimits.nestingDepth} levels deep`
+      return done(
+        new DomainError('invalid_input', 'invalid_input', `Invalid input: ${message}`, {
+          _errors: [message],
+        }),
+      )
+    }
     try {
       done(null, JSON.parse(body))
     } catch {
@@ -127,9 +193,15 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
     } satisfies ErrorBody)
   })
 
+  // Liveness: the process is up and serving.
   app.get('/health', async (_request, reply) => {
     const ready = options.isReady?.() ?? true
     return reply.status(ready ? 200 : 503).send({ ok: ready })
+  })
+  // Readiness, for orchestrators: database reachable, migrations applied, workers running.
+  app.get('/ready', async (_request, reply) => {
+    const { ready, checks } = (await options.readiness?.()) ?? { ready: true, checks: {} }
+    return reply.status(ready ? 200 : 503).send({ ok: ready, ...checks })
   })
 
   options.extend?.(app)
@@ -142,19 +214,21 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
       method: methods as ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE')[],
       url: definition.path,
       handler: async (request, reply) => {
-        const principal = await authenticate(ctx, security, request, definition.path)
-        const scope = principal.workspace
-        if (!scope && definition.workspace === 'required') {
-          // The document lets no such endpoint be called without a workspace; this
-          // only guards against a route registered with the wrong helper.
-          throw new DomainError('unauthorized', 'unauthorized', 'This endpoint needs a workspace')
-        }
-        const url = publicUrl(request)
-        const fromQuery = request.method === 'GET' || request.body === undefined
-        const input = fromQuery
-          ? contract.fromQuery(url.searchParams)
-          : contract.fromBody(request.body)
-        const body = await definition.handle({ input: input as never, principal, scope, ctx, url })
+        const body = await withDeadline(timeouts.requestMs, async () => {
+          const principal = await authenticate(ctx, security, request, definition.path)
+          const scope = principal.workspace
+          if (!scope && definition.workspace === 'required') {
+            // The document lets no such endpoint be called without a workspace; this
+            // only guards against a route registered with the wrong helper.
+            throw new DomainError('unauthorized', 'unauthorized', 'This endpoint needs a workspace')
+          }
+          const url = publicUrl(request)
+          const fromQuery = request.method === 'GET' || request.body === undefined
+          const input = fromQuery
+            ? contract.fromQuery(url.searchParams)
+            : contract.fromBody(request.body)
+          return definition.handle({ input: input as never, principal, scope, ctx, url })
+        })
         return reply.send({ ...body, ok: true })
       },
     })

@@ -1,9 +1,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
-import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
+import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import { type Migration, Migrator } from 'kysely/migration'
 import pg from 'pg'
+import { withDeadlines } from './deadline.js'
 import * as core from './migrations/0001_core.js'
 import * as accessGrants from './migrations/0003_access_grants.js'
 import * as webhooks from './migrations/0004_webhooks.js'
@@ -27,7 +28,27 @@ export interface Database {
   location: string
   /** Calls `onNotify` whenever a committed transaction runs NOTIFY on `channel`. */
   listen(channel: string, onNotify: () => void): Promise<void>
+  /** Whether the database answers and has every migration applied (for /ready). */
+  check(): Promise<DatabaseCheck>
   close(): Promise<void>
+}
+
+export interface DatabaseCheck {
+  reachable: boolean
+  migrated: boolean
+}
+
+/** Asks the database for the migrations it has applied; unreachable if it does not answer. */
+const checkDatabase = async (db: Kysely<DB>): Promise<DatabaseCheck> => {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db)
+    const applied = new Set(rows.map((row) => row.name))
+    return { reachable: true, migrated: Object.keys(migrations).every((m) => applied.has(m)) }
+  } catch (error) {
+    // A missing migration table is a database that answers but was never migrated.
+    const code = (error as { code?: string }).code
+    return { reachable: code === '42P01', migrated: false }
+  }
 }
 
 export class DatabaseError extends Error {}
@@ -112,7 +133,7 @@ const openPostgres = (databaseUrl: string): Database => {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<DB>({ dialect: withDeadlines(new PostgresDialect({ pool })) })
   const listeners: pg.Client[] = []
   return {
     db,
@@ -130,6 +151,7 @@ const openPostgres = (databaseUrl: string): Database => {
       await client.query(`listen ${pg.escapeIdentifier(channel)}`)
       listeners.push(client)
     },
+    check: () => checkDatabase(db),
     close: async () => {
       await Promise.all(listeners.map((client) => client.end().catch(() => {})))
       await db.destroy()
@@ -141,7 +163,7 @@ const openPglite = async (dataDir: string): Promise<Database> => {
   const unlock = lockDataDir(dataDir)
   try {
     const pglite = await PGlite.create(join(dataDir, 'pgdata'))
-    const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
+    const db = new Kysely<DB>({ dialect: withDeadlines(new PGliteDialect({ pglite })) })
     return {
       db,
       kind: 'pglite',
@@ -149,6 +171,7 @@ const openPglite = async (dataDir: string): Promise<Database> => {
       listen: async (channel, onNotify) => {
         await pglite.listen(channel, () => onNotify())
       },
+      check: () => checkDatabase(db),
       close: async () => {
         await db.destroy()
         unlock()

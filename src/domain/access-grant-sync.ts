@@ -79,6 +79,8 @@ export const syncAccessGrant = async (
     created_access_method_ids: [...r.created_access_method_ids],
   }))
   const kept = new Set<string>()
+  /** `mode system` pairs already served: one access method each, however often asked. */
+  const served = new Set<string>()
   const doorsAfter = new Set<string>()
   const warnings: GrantWarning[] = []
   const errors: GrantError[] = []
@@ -115,6 +117,8 @@ export const syncAccessGrant = async (
       const system = systems.get(systemId)
       // An access method the user deleted stays revoked.
       if (!system || request.revoked_acs_system_ids?.includes(systemId)) continue
+      if (served.has(`${request.mode} ${systemId}`)) continue
+      served.add(`${request.mode} ${systemId}`)
       const traits = systemTraits(system.external_type)
       const doors = doorsOf(systemId).map((e) => e.acs_entrance_id)
       for (const door of doors) doorsAfter.add(door)

@@ -82,6 +82,29 @@ export const requireAccessGrant = async (
 
 type RequestedInput = { mode: AccessMode; code?: string | undefined }
 
+/**
+ * Requested modes, each once: a grant has one access method per mode and access
+ * system, so asking for a mode twice adds nothing. The same mode with two different
+ * PIN codes cannot be honoured and is refused.
+ */
+const distinctRequests = <R extends RequestedInput>(requests: readonly R[]): R[] => {
+  const byMode = new Map<AccessMode, R>()
+  for (const request of requests) {
+    const earlier = byMode.get(request.mode)
+    if (!earlier) {
+      byMode.set(request.mode, request)
+      continue
+    }
+    if (earlier.code !== request.code) {
+      throw invalidInput(
+        `requested_access_methods asks for mode "${request.mode}" twice with different codes; a grant has one ${accessModeNames[request.mode]} per access system`,
+        'requested_access_methods',
+      )
+    }
+  }
+  return [...byMode.values()]
+}
+
 const requestedMethods = (
   requests: readonly RequestedInput[],
   now: Date,
@@ -166,7 +189,7 @@ export const createAccessGrant = async (
       )
     }
 
-    const requests = input.requested_access_methods
+    const requests = distinctRequests(input.requested_access_methods)
     if (requests.length === 0) {
       throw invalidInput('Request at least one access method', 'requested_access_methods')
     }
@@ -335,15 +358,26 @@ export const requestMoreAccessMethods = async (
     const now = ctx.now()
     const grant = await requireAccessGrant(db, scope, input, { forUpdate: true })
     const reached = await findGrantEntrances(db, grant)
+    // A mode the grant already has, served everywhere it can be, is not asked again; a
+    // mode whose access method was deleted is (that is how a new one is asked for).
+    const requests = distinctRequests(input.requested_access_methods).filter(
+      (r) =>
+        !grant.requested_access_methods.some(
+          (known) =>
+            known.mode === r.mode &&
+            known.code === r.code &&
+            (known.revoked_acs_system_ids ?? []).length === 0,
+        ),
+    )
     await assertCodesHonoured(
       db,
       reached.map((e) => e.acs_system_id),
-      input.requested_access_methods,
+      requests,
     )
     const updated = await updateAccessGrant(db, grant.access_grant_id, {
       requested_access_methods: json([
         ...grant.requested_access_methods,
-        ...requestedMethods(input.requested_access_methods, now),
+        ...requestedMethods(requests, now),
       ]),
       updated_at: now,
     })

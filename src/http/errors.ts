@@ -63,7 +63,11 @@ export const toHttpFailure = (error: unknown): HttpFailure => {
       validationErrors: error.validationErrors,
     }
   }
-  const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number }
+  const { code, statusCode, timeoutMs } = (error ?? {}) as {
+    code?: string
+    statusCode?: number
+    timeoutMs?: number
+  }
   if (code === 'KEYSMITH_INVALID_CURSOR' && error instanceof Error) {
     const { parameter } = error as Error & { parameter: string }
     return {
@@ -71,6 +75,13 @@ export const toHttpFailure = (error: unknown): HttpFailure => {
       type: 'invalid_input',
       message: error.message,
       validationErrors: { _errors: [], [parameter]: { _errors: [error.message] } },
+    }
+  }
+  if (code === 'KEYSMITH_DEADLINE_EXCEEDED') {
+    return {
+      status: 503,
+      type: 'request_timeout',
+      message: `The request did not finish within ${timeoutMs ?? 'its'} ms and was stopped; nothing it changed was saved. Retry it.`,
     }
   }
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -34,6 +34,7 @@ export class TestServer {
   personalAccessToken: string | undefined
   url = ''
   #process: ChildProcess | undefined
+  #exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined
   #output = ''
   /** Environment given to `restart`, on top of the options' own. */
   #restartEnv: Record<string, string> = {}
@@ -83,6 +84,9 @@ export class TestServer {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     this.#process = child
+    this.#exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    )
     this.url = await new Promise<string>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
         this.#output += chunk.toString()
@@ -156,6 +160,19 @@ export class TestServer {
     if (!workspaceId || !apiKey)
       throw new Error(`unexpected output of workspaces create: ${output}`)
     return { workspaceId, apiKey }
+  }
+
+  /** Sends a signal to the running process without waiting for anything. */
+  sendSignal(signal: NodeJS.Signals): void {
+    const child = this.#process
+    if (!child) throw new Error('the server is not running')
+    child.kill(signal)
+  }
+
+  /** Resolves when the process (started last) exits, with its exit code or signal. */
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (!this.#exited) throw new Error('the server was never started')
+    return this.#exited
   }
 
   /** Graceful stop (SIGTERM), as an operator would. */

@@ -65,6 +65,10 @@ describe('loadConfig', () => {
       runWorkers: true,
       webhookRetryScheduleMs: defaultRetryScheduleMs,
       webhookTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 72_000,
+      shutdownTimeoutMs: 30_000,
       logLevel: 'info',
     })
   })
@@ -101,6 +105,10 @@ describe('loadConfig', () => {
       KEYSMITH_WORKERS: 'off',
       KEYSMITH_WEBHOOK_RETRY_SCHEDULE_MS: '100, 200,300',
       KEYSMITH_WEBHOOK_TIMEOUT_MS: '50',
+      KEYSMITH_REQUEST_TIMEOUT_MS: '2000',
+      KEYSMITH_HEADERS_TIMEOUT_MS: '300',
+      KEYSMITH_KEEP_ALIVE_TIMEOUT_MS: '400',
+      KEYSMITH_SHUTDOWN_TIMEOUT_MS: '500',
       LOG_LEVEL: 'debug',
     })
     assert.deepEqual(config, {
@@ -117,6 +125,10 @@ describe('loadConfig', () => {
       runWorkers: false,
       webhookRetryScheduleMs: [100, 200, 300],
       webhookTimeoutMs: 50,
+      requestTimeoutMs: 2000,
+      headersTimeoutMs: 300,
+      keepAliveTimeoutMs: 400,
+      shutdownTimeoutMs: 500,
       logLevel: 'debug',
     })
   })
