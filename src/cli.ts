@@ -5,6 +5,7 @@ import type { AdminArgs, AdminOperation, AdminResult } from './admin/operations.
 import { ConfigError, loadConfig } from './config.js'
 import { DatabaseError, openDatabase } from './db/database.js'
 import { startKeysmith } from './keysmith.js'
+import { verifyCardDump } from './providers/keysmith-cards/verify-command.js'
 
 const usage = `Usage: keysmith <command>
 
@@ -27,6 +28,9 @@ Commands:
                                          user and print it once
   pats list                              List personal access tokens (active and revoked)
   pats revoke <id>                       Revoke a personal access token: it stops at once
+  cards verify --public-key <file> --entrance <number> [--at <time>] <card-dump-file>
+                                         Decide offline, as a lock would, whether a Keysmith
+                                         card opens a door (exit 0) or why not (exit 1)
   webhooks deliveries [--webhook-id <id>] [--status pending|delivered|failed] [--limit <n>]
                                          Show webhook deliveries and every try of each
 
@@ -112,6 +116,9 @@ const main = async (argv: string[]): Promise<void> => {
       'webhook-id': { type: 'string' },
       status: { type: 'string' },
       limit: { type: 'string' },
+      'public-key': { type: 'string' },
+      entrance: { type: 'string' },
+      at: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -127,7 +134,7 @@ const main = async (argv: string[]): Promise<void> => {
     if (!id || extra.length > 0) throw new UsageError(`${command} takes one id`)
     return id
   }
-  if (operands.length > 0 && !command.endsWith(' revoke')) {
+  if (operands.length > 0 && !command.endsWith(' revoke') && command !== 'cards verify') {
     throw new UsageError(`Unknown command "${positionals.join(' ')}"`)
   }
   const required = (name: 'email' | 'workspace-id' | 'name'): string => {
@@ -144,6 +151,30 @@ const main = async (argv: string[]): Promise<void> => {
   switch (command) {
     case 'start':
       return start()
+    case 'cards verify': {
+      const [dumpFile, ...extra] = operands
+      const publicKeyFile = values['public-key']
+      if (!dumpFile || extra.length > 0 || !publicKeyFile || values.entrance === undefined) {
+        throw new UsageError(
+          'cards verify needs --public-key <file> --entrance <number> [--at <time>] <card-dump-file>',
+        )
+      }
+      let result: { exitCode: number; text: string }
+      try {
+        result = verifyCardDump({
+          publicKeyFile,
+          entrance: values.entrance,
+          at: values.at,
+          dumpFile,
+        })
+      } catch (error) {
+        // A file that cannot be read or a bad option: say which, no stack trace.
+        throw new UsageError(`cards verify: ${(error as Error).message}`)
+      }
+      write(result.text)
+      process.exitCode = result.exitCode
+      return
+    }
     case 'migrate':
       await withDatabase(async (database) => {
         write(`Database is up to date (${database.kind}: ${database.location})\n`)
