@@ -1,0 +1,116 @@
+/**
+ * NTAG213/215/216 (NFC Forum Type 2 tags) through a PC/SC reader's pseudo-APDUs
+ * for storage cards (PC/SC part 3): Get Data `FF CA` for the UID, Read Binary
+ * `FF B0` and Update Binary `FF D6` by 4-byte page. The reader or the virtual
+ * card answers each with data and a status word (90 00 when it worked).
+ */
+
+/** Sends one APDU to the card and resolves with its response (data, then SW1 SW2). */
+export type Transmit = (apdu: Uint8Array) => Promise<Uint8Array>
+
+export type TagErrorType = 'incompatible_card_format' | 'encoding_interrupted'
+
+export class TagError extends Error {
+  constructor(
+    readonly type: TagErrorType,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const PAGE = 4
+/** User memory starts at page 4; page 3 is the capability container. */
+const FIRST_USER_PAGE = 4
+const CC_PAGE = 3
+/** Pages read per Read Binary (16 bytes, what readers answer for Type 2 tags). */
+const READ_PAGES = 4
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').toUpperCase()
+
+const statusOf = (response: Uint8Array): { data: Uint8Array; sw: number } => {
+  if (response.length < 2) throw new TagError('encoding_interrupted', 'the reader gave no status')
+  const sw = ((response.at(-2) ?? 0) << 8) | (response.at(-1) ?? 0)
+  return { data: response.subarray(0, -2), sw }
+}
+
+const command = async (transmit: Transmit, apdu: number[], what: string): Promise<Uint8Array> => {
+  let response: Uint8Array
+  try {
+    response = await transmit(Uint8Array.from(apdu))
+  } catch (error) {
+    // The card left the field (or the reader went away) during the exchange.
+    throw new TagError('encoding_interrupted', `${what}: ${(error as Error).message}`)
+  }
+  const { data, sw } = statusOf(response)
+  if (sw !== 0x9000) {
+    throw new TagError(
+      sw === 0x6a82 || sw === 0x6b00 || sw === 0x6a81
+        ? 'incompatible_card_format'
+        : 'encoding_interrupted',
+      `${what}: the card answered ${sw.toString(16).toUpperCase().padStart(4, '0')}`,
+    )
+  }
+  return data
+}
+
+/** The tag's UID, as printed in hex (the card number Keysmith reports). */
+export const readUid = async (transmit: Transmit): Promise<string> =>
+  hex(await command(transmit, [0xff, 0xca, 0x00, 0x00, 0x00], 'reading the UID'))
+
+const readPages = (transmit: Transmit, page: number, pages: number): Promise<Uint8Array> =>
+  command(transmit, [0xff, 0xb0, 0x00, page, pages * PAGE], `reading page ${page}`)
+
+/**
+ * The size of the tag's NDEF data area, from its capability container (byte 2
+ * times 8): 144 bytes on an NTAG213, 496 on an NTAG215, 872 on an NTAG216.
+ * A tag without an NFC Forum capability container is not a card Keysmith writes.
+ */
+export const readCapacity = async (transmit: Transmit): Promise<number> => {
+  const cc = await readPages(transmit, CC_PAGE, 1)
+  if (cc.length < 4 || cc[0] !== 0xe1) {
+    throw new TagError('incompatible_card_format', 'the card is not an NFC Forum Type 2 tag (NTAG)')
+  }
+  return (cc[2] ?? 0) * 8
+}
+
+/** Reads the first `length` bytes of user memory. */
+export const readUserMemory = async (transmit: Transmit, length: number): Promise<Uint8Array> => {
+  const pages = Math.ceil(length / PAGE)
+  const chunks: Uint8Array[] = []
+  for (let page = 0; page < pages; page += READ_PAGES) {
+    const count = Math.min(READ_PAGES, pages - page)
+    const data = await readPages(transmit, FIRST_USER_PAGE + page, count)
+    chunks.push(data.subarray(0, count * PAGE))
+  }
+  return new Uint8Array(Buffer.concat(chunks).subarray(0, length))
+}
+
+/**
+ * Writes `memory` from the first user page, one page at a time, then reads it back:
+ * a card taken away midway, or that did not store what was sent, is
+ * `encoding_interrupted`; one too small is `incompatible_card_format`.
+ */
+export const writeUserMemory = async (transmit: Transmit, memory: Uint8Array): Promise<void> => {
+  const capacity = await readCapacity(transmit)
+  if (memory.length > capacity) {
+    throw new TagError(
+      'incompatible_card_format',
+      `the card holds ${capacity} bytes; this credential needs ${memory.length}`,
+    )
+  }
+  const padded = Buffer.alloc(Math.ceil(memory.length / PAGE) * PAGE)
+  padded.set(memory)
+  for (let offset = 0; offset < padded.length; offset += PAGE) {
+    const page = FIRST_USER_PAGE + offset / PAGE
+    await command(
+      transmit,
+      [0xff, 0xd6, 0x00, page, PAGE, ...padded.subarray(offset, offset + PAGE)],
+      `writing page ${page}`,
+    )
+  }
+  const back = await readUserMemory(transmit, padded.length)
+  if (!Buffer.from(back).equals(padded)) {
+    throw new TagError('encoding_interrupted', 'the card did not keep what was written')
+  }
+}
