@@ -13,8 +13,8 @@ Commands:
   migrate                                Create or update the database schema, then exit
   workspaces list                        List workspaces
   workspaces create --name <name> [--sandbox]
-                                         Create a workspace (a sandbox is seeded with a
-                                         Visionline hotel) and print its first API key
+                                         Create a workspace (a sandbox is seeded with the
+                                         sandbox sites) and print its first API key
   api-keys create --workspace-id <id> [--name <name>]
                                          Create another API key for a workspace
   api-keys list --workspace-id <id>      List a workspace's API keys (active and revoked)

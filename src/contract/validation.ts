@@ -107,7 +107,7 @@ const describe = (error: ErrorObject): string => {
   if (error.keyword === 'required') return 'Required'
   if (error.keyword === 'type' && error.instancePath === '')
     return 'Parameters must be a JSON object'
-  // The path inside the parameter, e.g. `card_format` of visionline_metadata.
+  // The path inside the parameter, e.g. `card_format` of a `<brand>_metadata` object.
   const at = error.instancePath.split('/').filter(Boolean).slice(1).join('.')
   const what =
     error.keyword === 'enum' && params.allowedValues

@@ -18,7 +18,7 @@ import type {
 import { json } from '../db/schema.js'
 import { findUserIdentitiesByIds } from '../db/user-identities.js'
 import { recordEvent } from '../events/log.js'
-import { generatePinCode, systemTraits } from '../providers/systems.js'
+import type { ProviderRegistry } from '../providers/index.js'
 import { accessModeNames } from '../resources/access.js'
 import { recordAccessMethodEvent, revokeAccessMethods } from './access-methods.js'
 import { changeCredentialAccess, insertCredential } from './acs-credentials.js'
@@ -51,6 +51,7 @@ const names = (entrances: readonly AcsEntranceRow[]): string =>
 
 export const syncAccessGrant = async (
   db: Executor,
+  providers: ProviderRegistry,
   grant: AccessGrantRow,
   now: Date,
   options: { isNew: boolean },
@@ -90,7 +91,7 @@ export const syncAccessGrant = async (
       const system = systems.get(id)
       return (
         system !== undefined &&
-        systemTraits(system.external_type).accessMethods.includes(request.mode)
+        providers.forSystem(system.external_type).traits.accessMethods.includes(request.mode)
       )
     })
     if (serving.length === 0) {
@@ -115,7 +116,7 @@ export const syncAccessGrant = async (
       const system = systems.get(systemId)
       // An access method the user deleted stays revoked.
       if (!system || request.revoked_acs_system_ids?.includes(systemId)) continue
-      const traits = systemTraits(system.external_type)
+      const traits = providers.forSystem(system.external_type).traits
       const doors = doorsOf(systemId).map((e) => e.acs_entrance_id)
       for (const door of doors) doorsAfter.add(door)
       const method = existing.find(
@@ -132,6 +133,7 @@ export const syncAccessGrant = async (
         if (!credential) continue
         const { changed } = await changeCredentialAccess(
           db,
+          providers,
           credential,
           { entranceIds: doors, startsAt: grant.starts_at, endsAt: grant.ends_at },
           now,
@@ -153,14 +155,14 @@ export const syncAccessGrant = async (
         continue
       }
       const user = await ensureAcsUserForIdentity(db, identity, system, now)
-      const credential = await insertCredential(db, {
+      const reservation =
+        request.mode === 'card' ? await reservationCardRole(db, grant, systemId) : undefined
+      const credential = await insertCredential(db, providers, {
         system,
         user,
-        ...(request.mode === 'card'
-          ? { visionline: await reservationCardRole(db, grant, systemId) }
-          : {}),
+        ...(reservation ? { reservation } : {}),
         accessMethod: request.mode,
-        code: request.mode === 'code' ? (request.code ?? generatePinCode()) : null,
+        code: request.mode === 'code' ? request.code : undefined,
         entranceIds: doors,
         startsAt: grant.starts_at,
         endsAt: grant.ends_at,

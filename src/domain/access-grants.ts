@@ -21,7 +21,7 @@ import {
 import { entranceIdsBySpace, findSpaces, findSpacesByKeys } from '../db/spaces.js'
 import { findUserIdentitiesByIds } from '../db/user-identities.js'
 import { recordEvent } from '../events/log.js'
-import { systemTraits } from '../providers/systems.js'
+import type { ProviderRegistry } from '../providers/index.js'
 import { accessModeNames, toAccessGrant } from '../resources/access.js'
 import { syncAccessGrant } from './access-grant-sync.js'
 import { deleteAccessGrantRows } from './access-methods.js'
@@ -101,13 +101,14 @@ const requestedMethods = (
  */
 const assertCodesHonoured = async (
   db: Executor,
+  providers: ProviderRegistry,
   entranceSystemIds: readonly string[],
   requests: readonly RequestedInput[],
 ): Promise<void> => {
   if (!requests.some((r) => r.mode === 'code' && r.code !== undefined)) return
   const systems = await findAcsSystemsByIds(db, entranceSystemIds)
   for (const system of systems.values()) {
-    const traits = systemTraits(system.external_type)
+    const traits = providers.forSystem(system.external_type).traits
     if (traits.accessMethods.includes('code') && traits.generatesCodes) {
       throw invalidInput(
         `${system.name} (${system.external_type_display_name}) makes up its own PIN codes; leave code out of requested_access_methods`,
@@ -177,6 +178,7 @@ export const createAccessGrant = async (
     ])
     await assertCodesHonoured(
       db,
+      ctx.providers,
       reached.map((e) => e.acs_system_id),
       requests,
     )
@@ -225,7 +227,7 @@ export const createAccessGrant = async (
       acs_entrance_ids: entranceIds,
       space_ids: allSpaceIds,
     })
-    await assertReservationRules(db, grant)
+    await assertReservationRules(db, ctx.providers, grant)
     await recordEvent(
       db,
       scope.workspace_id,
@@ -236,7 +238,7 @@ export const createAccessGrant = async (
       },
       now,
     )
-    return presentGrant(db, await syncAccessGrant(db, grant, now, { isNew: true }))
+    return presentGrant(db, await syncAccessGrant(db, ctx.providers, grant, now, { isNew: true }))
   })
 
 export const getAccessGrant = async (
@@ -322,7 +324,7 @@ export const updateAccessGrantTimes = async (
       },
       now,
     )
-    await syncAccessGrant(db, updated, now, { isNew: false })
+    await syncAccessGrant(db, ctx.providers, updated, now, { isNew: false })
   })
 
 /** Adds requested modes to a grant and creates their access methods. */
@@ -337,6 +339,7 @@ export const requestMoreAccessMethods = async (
     const reached = await findGrantEntrances(db, grant)
     await assertCodesHonoured(
       db,
+      ctx.providers,
       reached.map((e) => e.acs_system_id),
       input.requested_access_methods,
     )
@@ -347,7 +350,10 @@ export const requestMoreAccessMethods = async (
       ]),
       updated_at: now,
     })
-    return presentGrant(db, await syncAccessGrant(db, updated, now, { isNew: false }))
+    return presentGrant(
+      db,
+      await syncAccessGrant(db, ctx.providers, updated, now, { isNew: false }),
+    )
   })
 
 export const deleteAccessGrantById = async (

@@ -17,7 +17,11 @@ import { requestEncoding, requestScan } from '../../src/domain/encoders.js'
 import { SANDBOX_WORKSPACE_ID } from '../../src/domain/sandbox.js'
 import { ensureSandboxWorkspace } from '../../src/domain/workspaces.js'
 import { ActionAttemptWorker, type WorkerOptions } from '../../src/jobs/runner.js'
-import type { ProviderRegistry } from '../../src/providers/index.js'
+import {
+  createProviderRegistry,
+  type ProviderRegistry,
+  registryOf,
+} from '../../src/providers/index.js'
 import type { EncoderDriver } from '../../src/providers/types.js'
 import { databaseKinds, type TestDatabase } from '../support/databases.js'
 import { GatedDriver } from '../support/gated-driver.js'
@@ -34,9 +38,13 @@ import { backOffice, frontDesk, hotel, room101 } from '../support/sandbox.js'
 const scope: WorkspaceScope = { workspace_id: SANDBOX_WORKSPACE_ID, is_sandbox: true }
 const silent = pino({ level: 'silent' })
 
-const registry = (driver: EncoderDriver): ProviderRegistry => ({
-  encoderDriverFor: () => driver,
-})
+/** The access systems as they are, every encoder driven by `driver`. */
+const registry = (driver: EncoderDriver): ProviderRegistry =>
+  registryOf(
+    createProviderRegistry({ sandboxActionDelayMs: 0 })
+      .all()
+      .map((provider) => ({ ...provider, encoderDriver: () => driver })),
+  )
 
 for (const kind of databaseKinds) {
   describe(`action attempt worker [${kind.name}]`, { timeout: 60_000 }, () => {
@@ -50,7 +58,10 @@ for (const kind of databaseKinds) {
         databaseUrl: testDatabase.env.DATABASE_URL,
         dataDir: testDatabase.env.KEYSMITH_DATA_DIR ?? '',
       })
-      await ensureSandboxWorkspace(database.db, { now: new Date() })
+      await ensureSandboxWorkspace(database.db, {
+        now: new Date(),
+        providers: createProviderRegistry({ sandboxActionDelayMs: 0 }),
+      })
     })
     after(async () => {
       for (const worker of workers) await worker.stop()
