@@ -171,9 +171,9 @@ const run = async (target: Target): Promise<void> => {
     const db = keysmith.database.db
     await sql`
       insert into acs_credentials (acs_credential_id, workspace_id, connected_account_id, acs_system_id,
-        acs_user_id, access_method, is_multi_phone_sync_credential, visionline, is_issued, created_at, updated_at)
+        acs_user_id, access_method, is_multi_phone_sync_credential, is_issued, created_at, updated_at)
       select gen_random_uuid(), ${SANDBOX_WORKSPACE_ID}, c.connected_account_id, c.acs_system_id, ${user.acs_user_id},
-        'card', false, null, false, now() - (g * interval '1 millisecond'), now()
+        'card', false, false, now() - (g * interval '1 millisecond'), now()
       from generate_series(1, ${rows}) g, (select connected_account_id, acs_system_id from acs_systems where acs_system_id = ${hotel}) c
     `.execute(db)
     await sql`

@@ -2,10 +2,10 @@
 import { parseArgs } from 'node:util'
 import { AdminCallError, adminCall } from './admin/client.js'
 import type { AdminArgs, AdminOperation, AdminResult } from './admin/operations.js'
+import { verifyCardDump } from './cards/verify-command.js'
 import { ConfigError, loadConfig } from './config.js'
 import { DatabaseError, openDatabase } from './db/database.js'
 import { startKeysmith } from './keysmith.js'
-import { verifyCardDump } from './providers/keysmith-cards/verify-command.js'
 
 const usage = `Usage: keysmith <command>
 
@@ -14,8 +14,8 @@ Commands:
   migrate                                Create or update the database schema, then exit
   workspaces list                        List workspaces
   workspaces create --name <name> [--sandbox]
-                                         Create a workspace (a sandbox is seeded with a
-                                         Visionline hotel) and print its first API key
+                                         Create a workspace (a sandbox is seeded with the
+                                         sandbox sites) and print its first API key
   api-keys create --workspace-id <id> [--name <name>]
                                          Create another API key for a workspace
   api-keys list --workspace-id <id>      List a workspace's API keys (active and revoked)

@@ -124,6 +124,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     const sandbox = await ensureSandboxWorkspace(database.db, {
       apiKey: config.seedApiKey,
       now: now(),
+      providers,
     })
     // Only one process can open the embedded database: a lease found there was left
     // by a process that is gone, so its attempts are taken up at once.

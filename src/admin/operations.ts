@@ -16,6 +16,7 @@ import {
   revokeApiKey,
   workspaceApiKeys,
 } from '../domain/workspaces.js'
+import { createProviderRegistry } from '../providers/index.js'
 
 /**
  * What an operator does with `keysmith` (users, tokens, keys, workspaces, webhook
@@ -69,6 +70,8 @@ const operations = {
 
   'workspaces.create': async (db: Executor, args: AdminArgs, now: Date) => {
     const { workspace, apiKey } = await createWorkspace(db, {
+      // Seeding a sandbox reads the providers' sandbox sites; no driver runs here.
+      providers: createProviderRegistry({ sandboxActionDelayMs: 0 }),
       name: text(args, 'name'),
       isSandbox: args.sandbox === true,
       now,

@@ -206,7 +206,7 @@ const enumText = (values: readonly unknown[]): string => {
 
 /**
  * One error as `[where, what]`: `where` is the path inside the parameter (e.g.
- * `card_format` of visionline_metadata, `3` for an item), `what` the complaint.
+ * `card_format` of a `<brand>_metadata` object, `3` for an item), `what` the complaint.
  */
 const describe = (error: ErrorObject): [string, string] => {
   const params = error.params as { missingProperty?: string; allowedValues?: unknown[] }
@@ -214,6 +214,7 @@ const describe = (error: ErrorObject): [string, string] => {
   if (error.keyword === 'type' && error.instancePath === '') {
     return ['', 'Parameters must be a JSON object']
   }
+  // The path inside the parameter, e.g. `card_format` of a `<brand>_metadata` object.
   const at = error.instancePath.split('/').filter(Boolean).slice(1).map(clip).join('.')
   const what =
     error.keyword === 'enum' && params.allowedValues

@@ -10,6 +10,7 @@ import * as accessGrants from './migrations/0003_access_grants.js'
 import * as webhooks from './migrations/0004_webhooks.js'
 import * as actionAttemptLeases from './migrations/0005_action_attempt_leases.js'
 import * as auth from './migrations/0006_auth.js'
+import * as providerData from './migrations/0007_provider_data.js'
 import type { DB } from './schema.js'
 
 /** Every migration, in order. Both databases run the same ones. */
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0004_webhooks': webhooks,
   '0005_action_attempt_leases': actionAttemptLeases,
   '0006_auth': auth,
+  '0007_provider_data': providerData,
 }
 
 export interface Database {

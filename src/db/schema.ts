@@ -77,8 +77,9 @@ export interface AcsSystemsTable {
   external_type: string
   external_type_display_name: string
   time_zone: string | null
-  visionline_metadata: Json<Record<string, string> | null>
-  /** Counter for the access system's own small numeric ids (Visionline card and credential ids). */
+  /** The access system provider's data, keyed by provider (see providers/). */
+  provider_data: ColumnType<ProviderData, string | undefined, string>
+  /** Counter for the access system's own small numeric ids (e.g. card and credential ids). */
   last_external_number: ColumnType<number, number | undefined, number>
   created_at: Date
 }
@@ -89,9 +90,9 @@ export interface AcsEntrancesTable {
   connected_account_id: string
   acs_system_id: string
   display_name: string
-  /** Provider door kind, e.g. Visionline's `guest` or `common`. */
+  /** Provider door kind, e.g. a hotel system's `guest` or `common`. */
   door_category: string | null
-  /** Provider metadata keyed as on the API resource, e.g. `{ visionline_metadata: {...} }`. */
+  /** Provider metadata keyed as on the API resource, e.g. `{ <brand>_metadata: {...} }`. */
   provider_metadata: Json<Record<string, unknown>>
   can_unlock_with_card: boolean
   can_unlock_with_code: boolean
@@ -115,20 +116,11 @@ export interface AcsUsersTable {
   updated_at: Date
 }
 
-/** Visionline details of a credential, as requested and as assigned by the system. */
-export interface VisionlineCredentialData {
-  card_format: 'TLCode' | 'rfid48'
-  card_function_type: 'guest' | 'staff'
-  credential_id: string
-  card_id?: string
-  override?: boolean
-  auto_join?: boolean
-  joiner_acs_credential_ids?: string[]
-  /** How many cards this credential has been encoded onto. */
-  issued_card_count: number
-  /** When an override card for one of its guest rooms made its card stop working. */
-  overridden_at?: string
-}
+/**
+ * Data an access system's provider keeps on a row, keyed by provider:
+ * `{ "<provider key>": {...} }`. Only that provider reads its entry (see providers/).
+ */
+export type ProviderData = Record<string, unknown>
 
 export interface AcsCredentialsTable {
   acs_credential_id: string
@@ -141,7 +133,7 @@ export interface AcsCredentialsTable {
   starts_at: Date | null
   ends_at: Date | null
   is_multi_phone_sync_credential: boolean
-  visionline: Json<VisionlineCredentialData | null>
+  provider_data: ColumnType<ProviderData, string | undefined, string>
   card_number: string | null
   is_issued: ColumnType<boolean, boolean | undefined, boolean>
   issued_at: Date | null
@@ -156,20 +148,11 @@ export interface AcsCredentialEntrancesTable {
   acs_entrance_id: string
 }
 
-/** What the sandbox wrote onto a physical card (see providers/). */
-export interface CardContents {
-  acs_credential_id: string
-  card_holder: string
-  card_function_type: 'guest' | 'staff'
-  visionline_card_id: string
-  visionline_credential_id: string
-  starts_at: string | null
-  ends_at: string | null
-  guest_acs_entrance_ids: string[]
-  common_acs_entrance_ids: string[]
-  number_of_issued_cards: number
-  written_at: string
-}
+/**
+ * What was written onto a physical card. Its fields beyond the credential's id are the
+ * access system's own (its provider and driver write and read them).
+ */
+export type CardContents = { acs_credential_id: string } & { [field: string]: unknown }
 
 export interface AcsCardsTable {
   acs_card_id: string
@@ -193,11 +176,15 @@ export interface AcsEncodersTable {
   display_name: string
   /** The card lying on the encoder, if any. */
   acs_card_id: string | null
-  /** Sandbox simulation for the next encoding on this encoder. */
-  next_encode: Json<Record<string, unknown> | null>
-  /** Sandbox simulation for the next scan on this encoder. */
-  next_scan: Json<Record<string, unknown> | null>
+  /** Sandbox-only state: what the simulate endpoints set for the next encoding or scan. */
+  sandbox_state: ColumnType<SandboxEncoderState, string | undefined, string>
   created_at: Date
+}
+
+/** See domain/sandbox-simulations.ts. */
+export interface SandboxEncoderState {
+  next_encode?: Record<string, unknown>
+  next_scan?: Record<string, unknown>
 }
 
 export type ActionAttemptStatus = 'pending' | 'success' | 'error'

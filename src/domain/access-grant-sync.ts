@@ -18,7 +18,7 @@ import type {
 import { json } from '../db/schema.js'
 import { findUserIdentitiesByIds } from '../db/user-identities.js'
 import { recordEvent } from '../events/log.js'
-import { generatePinCode, systemTraits } from '../providers/systems.js'
+import type { ProviderRegistry } from '../providers/index.js'
 import { accessModeNames } from '../resources/access.js'
 import { recordAccessMethodEvent, revokeAccessMethods } from './access-methods.js'
 import { changeCredentialAccess, insertCredential } from './acs-credentials.js'
@@ -51,6 +51,7 @@ const names = (entrances: readonly AcsEntranceRow[]): string =>
 
 export const syncAccessGrant = async (
   db: Executor,
+  providers: ProviderRegistry,
   grant: AccessGrantRow,
   now: Date,
   options: { isNew: boolean },
@@ -92,7 +93,7 @@ export const syncAccessGrant = async (
       const system = systems.get(id)
       return (
         system !== undefined &&
-        systemTraits(system.external_type).accessMethods.includes(request.mode)
+        providers.forSystem(system.external_type).traits.accessMethods.includes(request.mode)
       )
     })
     if (serving.length === 0) {
@@ -119,7 +120,7 @@ export const syncAccessGrant = async (
       if (!system || request.revoked_acs_system_ids?.includes(systemId)) continue
       if (served.has(`${request.mode} ${systemId}`)) continue
       served.add(`${request.mode} ${systemId}`)
-      const traits = systemTraits(system.external_type)
+      const traits = providers.forSystem(system.external_type).traits
       const doors = doorsOf(systemId).map((e) => e.acs_entrance_id)
       for (const door of doors) doorsAfter.add(door)
       const method = existing.find(
@@ -136,6 +137,7 @@ export const syncAccessGrant = async (
         if (!credential) continue
         const { changed } = await changeCredentialAccess(
           db,
+          providers,
           credential,
           { entranceIds: doors, startsAt: grant.starts_at, endsAt: grant.ends_at },
           now,
@@ -157,14 +159,14 @@ export const syncAccessGrant = async (
         continue
       }
       const user = await ensureAcsUserForIdentity(db, identity, system, now)
-      const credential = await insertCredential(db, {
+      const reservation =
+        request.mode === 'card' ? await reservationCardRole(db, grant, systemId) : undefined
+      const credential = await insertCredential(db, providers, {
         system,
         user,
-        ...(request.mode === 'card'
-          ? { visionline: await reservationCardRole(db, grant, systemId) }
-          : {}),
+        ...(reservation ? { reservation } : {}),
         accessMethod: request.mode,
-        code: request.mode === 'code' ? (request.code ?? generatePinCode()) : null,
+        code: request.mode === 'code' ? request.code : undefined,
         entranceIds: doors,
         startsAt: grant.starts_at,
         endsAt: grant.ends_at,

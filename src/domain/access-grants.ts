@@ -21,7 +21,7 @@ import {
 import { entranceIdsBySpace, findSpaces, findSpacesByKeys } from '../db/spaces.js'
 import { findUserIdentitiesByIds } from '../db/user-identities.js'
 import { recordEvent } from '../events/log.js'
-import { systemTraits } from '../providers/systems.js'
+import type { ProviderRegistry } from '../providers/index.js'
 import { accessModeNames, toAccessGrant } from '../resources/access.js'
 import { syncAccessGrant } from './access-grant-sync.js'
 import { deleteAccessGrantRows } from './access-methods.js'
@@ -124,13 +124,14 @@ const requestedMethods = (
  */
 const assertCodesHonoured = async (
   db: Executor,
+  providers: ProviderRegistry,
   entranceSystemIds: readonly string[],
   requests: readonly RequestedInput[],
 ): Promise<void> => {
   if (!requests.some((r) => r.mode === 'code' && r.code !== undefined)) return
   const systems = await findAcsSystemsByIds(db, entranceSystemIds)
   for (const system of systems.values()) {
-    const traits = systemTraits(system.external_type)
+    const traits = providers.forSystem(system.external_type).traits
     if (traits.accessMethods.includes('code') && traits.generatesCodes) {
       throw invalidInput(
         `${system.name} (${system.external_type_display_name}) makes up its own PIN codes; leave code out of requested_access_methods`,
@@ -200,6 +201,7 @@ export const createAccessGrant = async (
     ])
     await assertCodesHonoured(
       db,
+      ctx.providers,
       reached.map((e) => e.acs_system_id),
       requests,
     )
@@ -248,7 +250,7 @@ export const createAccessGrant = async (
       acs_entrance_ids: entranceIds,
       space_ids: allSpaceIds,
     })
-    await assertReservationRules(db, grant)
+    await assertReservationRules(db, ctx.providers, grant)
     await recordEvent(
       db,
       scope.workspace_id,
@@ -259,7 +261,7 @@ export const createAccessGrant = async (
       },
       now,
     )
-    return presentGrant(db, await syncAccessGrant(db, grant, now, { isNew: true }))
+    return presentGrant(db, await syncAccessGrant(db, ctx.providers, grant, now, { isNew: true }))
   })
 
 export const getAccessGrant = async (
@@ -345,7 +347,7 @@ export const updateAccessGrantTimes = async (
       },
       now,
     )
-    await syncAccessGrant(db, updated, now, { isNew: false })
+    await syncAccessGrant(db, ctx.providers, updated, now, { isNew: false })
   })
 
 /** Adds requested modes to a grant and creates their access methods. */
@@ -371,6 +373,7 @@ export const requestMoreAccessMethods = async (
     )
     await assertCodesHonoured(
       db,
+      ctx.providers,
       reached.map((e) => e.acs_system_id),
       requests,
     )
@@ -381,7 +384,10 @@ export const requestMoreAccessMethods = async (
       ]),
       updated_at: now,
     })
-    return presentGrant(db, await syncAccessGrant(db, updated, now, { isNew: false }))
+    return presentGrant(
+      db,
+      await syncAccessGrant(db, ctx.providers, updated, now, { isNew: false }),
+    )
   })
 
 export const deleteAccessGrantById = async (

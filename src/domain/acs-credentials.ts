@@ -20,11 +20,11 @@ import {
   type AcsUserRow,
   type Executor,
   json,
-  type VisionlineCredentialData,
 } from '../db/schema.js'
 import { findUserIdentity, listAcsUsersOfIdentity } from '../db/user-identities.js'
 import { recordEvent } from '../events/log.js'
-import { generatePinCode, generateTagNumber, systemTraits } from '../providers/systems.js'
+import { type ReservationRole, withData } from '../providers/access-system.js'
+import type { ProviderRegistry } from '../providers/index.js'
 import { ensureAcsUserForIdentity, requireAcsUser } from './acs-users.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { assertNotManagedByAccessGrant, deleteCredentialRows } from './credential-removal.js'
@@ -58,7 +58,8 @@ export const createAcsCredential = async (
     const system = await findAcsSystem(db, scope.workspace_id, user.acs_system_id)
     if (!system) throw notFound('acs_system', user.acs_system_id)
 
-    const traits = systemTraits(system.external_type)
+    const provider = ctx.providers.forSystem(system.external_type)
+    const traits = provider.traits
     if (!traits.accessMethods.includes(input.access_method)) {
       throw invalidInput(
         `${system.external_type_display_name} access systems do not issue ${input.access_method} credentials; supported: ${traits.accessMethods.join(', ') || 'none'}`,
@@ -74,8 +75,6 @@ export const createAcsCredential = async (
         'code',
       )
     }
-    const isCode = input.access_method === 'code'
-    const code = isCode ? (input.code ?? generatePinCode()) : null
     if (input.is_multi_phone_sync_credential && input.access_method !== 'mobile_key') {
       throw invalidInput(
         'Only mobile_key credentials can be multi-phone sync credentials',
@@ -93,42 +92,31 @@ export const createAcsCredential = async (
       (input.access_method === 'card' ? now : null)
     assertEndsAfterStarts(startsAt, endsAt)
 
-    const visionline = input.visionline_metadata
-    const joiners = [...new Set(visionline?.joiner_acs_credential_ids ?? [])]
-    await assertJoinableCards(db, scope, joiners, system.acs_system_id)
-    const row = await insertCredential(db, {
+    const request = provider.readCredentialRequest(input)
+    await assertLinkableCards(db, scope, request, system.acs_system_id)
+    const row = await insertCredential(db, ctx.providers, {
       system,
       user,
       accessMethod: input.access_method,
-      code,
+      code: input.code,
       entranceIds,
       startsAt,
       endsAt,
       isMultiPhoneSync: input.is_multi_phone_sync_credential ?? false,
-      visionline: {
-        ...(visionline?.card_format !== undefined ? { card_format: visionline.card_format } : {}),
-        ...(visionline?.card_function_type !== undefined
-          ? { card_function_type: visionline.card_function_type }
-          : {}),
-        // is_override_key is the deprecated name of override.
-        ...((visionline?.override ?? visionline?.is_override_key) !== undefined
-          ? { override: visionline?.override ?? visionline?.is_override_key }
-          : {}),
-        ...(visionline?.auto_join !== undefined ? { auto_join: visionline.auto_join } : {}),
-        ...(joiners.length > 0 ? { joiner_acs_credential_ids: joiners } : {}),
-      },
+      options: request.options,
       now,
     })
-    return presentCredential(db, row, now)
+    return presentCredential(db, ctx.providers, row, now)
   })
 
-/** A Visionline card joins other cards of the same access system (a shared room). */
-const assertJoinableCards = async (
+/** A card that joins other cards (a shared room) names cards of the same access system. */
+const assertLinkableCards = async (
   db: Executor,
   scope: WorkspaceScope,
-  joinerIds: readonly string[],
+  request: { linkedCredentialIds: readonly string[]; linkedParameter: string },
   acsSystemId: string,
 ): Promise<void> => {
+  const joinerIds = request.linkedCredentialIds
   const found = await findAcsCredentialsByIds(db, joinerIds)
   for (const joinerId of joinerIds) {
     const joiner = found.get(joinerId)
@@ -138,7 +126,7 @@ const assertJoinableCards = async (
     if (joiner.acs_system_id !== acsSystemId || joiner.access_method !== 'card') {
       throw invalidInput(
         `Credential ${joinerId} is not a card of this access system, so this card cannot join it`,
-        'visionline_metadata',
+        request.linkedParameter,
       )
     }
   }
@@ -150,12 +138,16 @@ export interface NewCredential {
   system: AcsSystemRow
   user: AcsUserRow
   accessMethod: AcsCredential['access_method']
-  code: string | null
+  /** The PIN asked for, if any; the access system's provider makes one up otherwise. */
+  code: string | undefined
   entranceIds: readonly string[]
   startsAt: Date | null
   endsAt: Date | null
   isMultiPhoneSync?: boolean
-  visionline?: Partial<Omit<VisionlineCredentialData, 'credential_id' | 'issued_card_count'>>
+  /** The provider's reading of the request (`readCredentialRequest`). */
+  options?: unknown
+  /** How a card made by an Access Grant takes part in its reservation. */
+  reservation?: ReservationRole
   now: Date
 }
 
@@ -163,28 +155,26 @@ export interface NewCredential {
  * Writes a credential for an ACS user (the caller has checked the request). A PIN,
  * or a card the access system assigns itself, is issued at once: the system holds it
  * as soon as it syncs, and `acs_credential.issued` is recorded. A card to encode
- * waits for its encoding; on Visionline it gets the system's next credential number.
+ * waits for its encoding. What the system makes up (PINs, tag numbers, its own ids) is
+ * its provider's `newCredential`.
  */
 export const insertCredential = async (
   db: Executor,
+  providers: ProviderRegistry,
   credential: NewCredential,
 ): Promise<AcsCredentialRow> => {
   const { system, user, now } = credential
-  const traits = systemTraits(system.external_type)
-  // A PIN, or a card the system assigns itself, is issued at once; an encoded card
-  // waits for its encoding.
-  const isCard = credential.accessMethod === 'card'
-  const issuedNow = credential.accessMethod === 'code' || (isCard && !traits.encodesCards)
-  const visionlineData: VisionlineCredentialData | null =
-    traits.visionline && isCard
-      ? {
-          card_format: 'rfid48',
-          card_function_type: 'guest',
-          ...credential.visionline,
-          credential_id: String(await allocateExternalNumber(db, system.acs_system_id)),
-          issued_card_count: 0,
-        }
-      : null
+  const provider = providers.forSystem(system.external_type)
+  const issued = await provider.newCredential(
+    {
+      accessMethod: credential.accessMethod,
+      code: credential.code,
+      ...(credential.options !== undefined ? { options: credential.options } : {}),
+      ...(credential.reservation ? { reservation: credential.reservation } : {}),
+    },
+    () => allocateExternalNumber(db, system.acs_system_id),
+  )
+  const issuedNow = issued.issuedAtOnce
   const row = await insertAcsCredential(
     db,
     {
@@ -194,12 +184,12 @@ export const insertCredential = async (
       acs_system_id: system.acs_system_id,
       acs_user_id: user.acs_user_id,
       access_method: credential.accessMethod,
-      code: credential.code,
+      code: issued.code,
       starts_at: credential.startsAt,
       ends_at: credential.endsAt,
       is_multi_phone_sync_credential: credential.isMultiPhoneSync ?? false,
-      visionline: json(visionlineData),
-      card_number: isCard && issuedNow ? generateTagNumber() : null,
+      provider_data: json(withData({}, provider.key, issued.data)),
+      card_number: issued.cardNumber,
       is_issued: issuedNow,
       issued_at: issuedNow ? now : null,
       reissue_required_at: null,
@@ -281,7 +271,12 @@ export const getAcsCredential = async (
   scope: WorkspaceScope,
   acsCredentialId: string,
 ): Promise<AcsCredential> =>
-  presentCredential(ctx.db, await requireCredential(ctx.db, scope, acsCredentialId), ctx.now())
+  presentCredential(
+    ctx.db,
+    ctx.providers,
+    await requireCredential(ctx.db, scope, acsCredentialId),
+    ctx.now(),
+  )
 
 export const listAcsCredentialsPage = async (
   ctx: DomainContext,
@@ -306,7 +301,7 @@ export const listAcsCredentialsPage = async (
     },
     { limit: input.limit ?? 500, pageCursor: input.page_cursor },
   )
-  return { ...page, items: await presentCredentials(ctx.db, page.items, ctx.now()) }
+  return { ...page, items: await presentCredentials(ctx.db, ctx.providers, page.items, ctx.now()) }
 }
 
 /**
@@ -327,7 +322,7 @@ export const updateAcsCredentialSchedule = async (
     }
     if (input.code !== undefined) {
       const system = await findAcsSystem(db, scope.workspace_id, row.acs_system_id)
-      if (system && systemTraits(system.external_type).generatesCodes) {
+      if (system && ctx.providers.forSystem(system.external_type).traits.generatesCodes) {
         throw invalidInput(
           `${system.external_type_display_name} generates PIN codes itself; they cannot be changed`,
           'code',
@@ -338,6 +333,7 @@ export const updateAcsCredentialSchedule = async (
     assertEndsAfterStarts(row.starts_at, endsAt)
     let { credential } = await changeCredentialAccess(
       db,
+      ctx.providers,
       row,
       endsAt !== undefined ? { endsAt } : {},
       now,
@@ -348,7 +344,7 @@ export const updateAcsCredentialSchedule = async (
         updated_at: now,
       })
     }
-    return presentCredential(db, credential, now)
+    return presentCredential(db, ctx.providers, credential, now)
   })
 
 export interface AccessChange {
@@ -368,6 +364,7 @@ const sameTime = (a: Date | null, b: Date | null): boolean =>
  */
 export const changeCredentialAccess = async (
   db: Executor,
+  providers: ProviderRegistry,
   row: AcsCredentialRow,
   change: AccessChange,
   now: Date,
@@ -391,7 +388,7 @@ export const changeCredentialAccess = async (
     row.is_issued &&
     row.access_method === 'card' &&
     system !== undefined &&
-    systemTraits(system.external_type).encodesCards
+    providers.forSystem(system.external_type).traits.encodesCards
   const credential = await updateAcsCredential(db, row.acs_credential_id, {
     ...(startsChanged ? { starts_at: change.startsAt } : {}),
     ...(endsChanged ? { ends_at: change.endsAt } : {}),
@@ -419,5 +416,5 @@ export const listCredentialEntrances = async (
 ): Promise<AcsEntrance[]> => {
   const row = await requireCredential(ctx.db, scope, acsCredentialId)
   const entrances = await entrancesByCredential(ctx.db, [row.acs_credential_id])
-  return presentEntrances(ctx.db, entrances.get(row.acs_credential_id) ?? [])
+  return presentEntrances(ctx.db, ctx.providers, entrances.get(row.acs_credential_id) ?? [])
 }

@@ -12,10 +12,9 @@ import {
   listAcsSystems,
 } from '../db/acs-systems.js'
 import type { Page } from '../db/pagination.js'
-import { toAcsSystem } from '../resources/acs.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { notFound } from './errors.js'
-import { presentCredentials, presentEntrances } from './present.js'
+import { presentCredentials, presentEntrances, presentSystem } from './present.js'
 
 export const getAcsSystem = async (
   ctx: DomainContext,
@@ -24,7 +23,7 @@ export const getAcsSystem = async (
 ): Promise<AcsSystem> => {
   const row = await findAcsSystem(ctx.db, scope.workspace_id, acsSystemId)
   if (!row) throw notFound('acs_system', acsSystemId)
-  return toAcsSystem(row)
+  return presentSystem(ctx.providers, row)
 }
 
 export const listAcsSystemsOf = async (
@@ -38,7 +37,7 @@ export const listAcsSystemsOf = async (
     connected_account_id: input.connected_account_id,
     search: input.search,
   })
-  return rows.map(toAcsSystem)
+  return rows.map((row) => presentSystem(ctx.providers, row))
 }
 
 export const getAcsEntrance = async (
@@ -48,7 +47,7 @@ export const getAcsEntrance = async (
 ): Promise<AcsEntrance> => {
   const row = await findAcsEntrance(ctx.db, scope.workspace_id, acsEntranceId)
   if (!row) throw notFound('acs_entrance', acsEntranceId)
-  const [entrance] = await presentEntrances(ctx.db, [row])
+  const [entrance] = await presentEntrances(ctx.db, ctx.providers, [row])
   if (!entrance) throw notFound('acs_entrance', acsEntranceId)
   return entrance
 }
@@ -74,7 +73,7 @@ export const listAcsEntrancesPage = async (
     },
     { limit: input.limit ?? 900, pageCursor: input.page_cursor },
   )
-  return { ...page, items: await presentEntrances(ctx.db, page.items) }
+  return { ...page, items: await presentEntrances(ctx.db, ctx.providers, page.items) }
 }
 
 /** Credentials that open an entrance; `include_if` keeps only currently valid ones. */
@@ -90,7 +89,21 @@ export const listCredentialsWithAccess = async (
     scope.workspace_id,
     entrance.acs_entrance_id,
   )
-  const credentials = await presentCredentials(ctx.db, rows, ctx.now())
-  if (!input.include_if?.includes('visionline_metadata.is_valid')) return credentials
-  return credentials.filter((c) => c.visionline_metadata?.is_valid === true)
+  const credentials = await presentCredentials(ctx.db, ctx.providers, rows, ctx.now())
+  const conditions = input.include_if ?? []
+  if (conditions.length === 0) return credentials
+  return credentials.filter((c) => conditions.every((path) => holds(c, path)))
+}
+
+/**
+ * An `include_if` condition: the dotted path (e.g. `<brand>_metadata.is_valid`) into
+ * the credential resource is true. Its access system's provider sets that field.
+ */
+const holds = (resource: object, path: string): boolean => {
+  let value: unknown = resource
+  for (const part of path.split('.')) {
+    if (typeof value !== 'object' || value === null) return false
+    value = (value as Record<string, unknown>)[part]
+  }
+  return value === true
 }

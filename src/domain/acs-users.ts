@@ -14,6 +14,7 @@ import type { Page } from '../db/pagination.js'
 import type { AcsSystemRow, AcsUserRow, Executor, UserIdentityRow } from '../db/schema.js'
 import { findUserIdentitiesByIds, findUserIdentity } from '../db/user-identities.js'
 import { recordEvent } from '../events/log.js'
+import type { ProviderRegistry } from '../providers/index.js'
 import { toAcsUser } from '../resources/acs.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { assertNotManagedByAccessGrant, deleteCredentialRows } from './credential-removal.js'
@@ -31,6 +32,7 @@ export interface AcsUserSelector {
 /** Users as API resources; their brand type comes from their access system. */
 export const presentUsers = async (
   db: Executor,
+  providers: ProviderRegistry,
   rows: readonly AcsUserRow[],
 ): Promise<AcsUser[]> => {
   const [systems, identities] = await Promise.all([
@@ -46,7 +48,7 @@ export const presentUsers = async (
   return rows.map((row) =>
     toAcsUser(
       row,
-      systems.get(row.acs_system_id)?.external_type,
+      providers.forSystem(systems.get(row.acs_system_id)?.external_type ?? ''),
       row.user_identity_id ? identities.get(row.user_identity_id) : undefined,
     ),
   )
@@ -137,7 +139,7 @@ export const createAcsUser = async (
       updated_at: now,
     })
     await recordUserCreated(db, user, now)
-    const [presented] = await presentUsers(db, [user])
+    const [presented] = await presentUsers(db, ctx.providers, [user])
     if (!presented) throw new Error('presentUsers returned nothing')
     return presented
   })
@@ -147,7 +149,9 @@ export const getAcsUser = async (
   scope: WorkspaceScope,
   selector: AcsUserSelector,
 ): Promise<AcsUser> => {
-  const [user] = await presentUsers(ctx.db, [await requireAcsUser(ctx.db, scope, selector)])
+  const [user] = await presentUsers(ctx.db, ctx.providers, [
+    await requireAcsUser(ctx.db, scope, selector),
+  ])
   if (!user) throw new Error('presentUsers returned nothing')
   return user
 }
@@ -170,7 +174,7 @@ export const listAcsUsersPage = async (
     },
     { limit: input.limit ?? 500, pageCursor: input.page_cursor },
   )
-  return { ...page, items: await presentUsers(ctx.db, page.items) }
+  return { ...page, items: await presentUsers(ctx.db, ctx.providers, page.items) }
 }
 
 export const updateAcsUserProfile = async (

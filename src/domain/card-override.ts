@@ -2,39 +2,31 @@ import { findIssuedCardsOpening, updateAcsCredential } from '../db/acs-credentia
 import { entrancesByCredential } from '../db/acs-systems.js'
 import { type AcsCredentialRow, type Executor, json } from '../db/schema.js'
 import { recordEvent } from '../events/log.js'
+import { type AccessSystemProvider, withData } from '../providers/access-system.js'
 
 /**
- * The Visionline override rule. A guest card encoded with `override` is the first
- * card of a new stay: every other issued card for any of its guest rooms stops
- * working (`visionline_metadata.is_valid` false, `overridden` when scanned) and
- * `acs_credential.invalidated` is recorded for it. Cards that join the override card,
- * or that it joins, share the room and keep working.
+ * Override rules, for access systems that have them (a hotel's override card is the
+ * first card of a new stay). Once a card is encoded, its provider names the doors
+ * whose earlier issued cards it stops (`doorsOverriddenBy`) and decides, card by card,
+ * which stop working (`stopCard`); each card stopped records
+ * `acs_credential.invalidated`.
  */
 export const overrideEarlierCards = async (
   db: Executor,
-  override: AcsCredentialRow,
+  provider: AccessSystemProvider,
+  encoded: AcsCredentialRow,
   now: Date,
 ): Promise<void> => {
-  if (!override.visionline?.override) return
-  const entrances = (await entrancesByCredential(db, [override.acs_credential_id])).get(
-    override.acs_credential_id,
-  )
-  const guestRooms = (entrances ?? [])
-    .filter((e) => e.door_category === 'guest')
-    .map((e) => e.acs_entrance_id)
-  const joined = new Set(override.visionline.joiner_acs_credential_ids ?? [])
-  for (const card of await findIssuedCardsOpening(db, override.acs_system_id, guestRooms)) {
-    if (
-      card.acs_credential_id === override.acs_credential_id ||
-      !card.visionline ||
-      card.visionline.overridden_at !== undefined ||
-      joined.has(card.acs_credential_id) ||
-      card.visionline.joiner_acs_credential_ids?.includes(override.acs_credential_id)
-    ) {
-      continue
-    }
+  const entrances =
+    (await entrancesByCredential(db, [encoded.acs_credential_id])).get(encoded.acs_credential_id) ??
+    []
+  const doors = provider.doorsOverriddenBy({ row: encoded, entrances })
+  if (doors.length === 0) return
+  for (const card of await findIssuedCardsOpening(db, encoded.acs_system_id, doors)) {
+    const stopped = provider.stopCard(encoded, card, now)
+    if (stopped === undefined) continue
     await updateAcsCredential(db, card.acs_credential_id, {
-      visionline: json({ ...card.visionline, overridden_at: now.toISOString() }),
+      provider_data: json(withData(card.provider_data, provider.key, stopped)),
       updated_at: now,
     })
     await recordEvent(
@@ -50,7 +42,3 @@ export const overrideEarlierCards = async (
     )
   }
 }
-
-/** Whether an override card has stopped the card of this credential. */
-export const isOverridden = (credential: Pick<AcsCredentialRow, 'visionline'>): boolean =>
-  credential.visionline?.overridden_at !== undefined

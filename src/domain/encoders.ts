@@ -1,13 +1,7 @@
 import type { AcsEncoder, ActionAttempt, RouteRequestBody } from '@seamapi/types/connect'
-import { findAcsCredential, findLatestIssuedCardCredential } from '../db/acs-credentials.js'
-import {
-  findAcsCard,
-  findAcsEncoder,
-  listAcsEncoders,
-  updateAcsEncoder,
-} from '../db/acs-encoders.js'
+import { findAcsEncoder, listAcsEncoders } from '../db/acs-encoders.js'
 import type { Page } from '../db/pagination.js'
-import { type AcsCredentialRow, type AcsEncoderRow, type Executor, json } from '../db/schema.js'
+import type { AcsCredentialRow, AcsEncoderRow, Executor } from '../db/schema.js'
 import type { EncodeSimulation, ScanSimulation } from '../providers/types.js'
 import { toAcsEncoder } from '../resources/acs.js'
 import { toActionAttempt } from '../resources/action-attempt.js'
@@ -15,7 +9,8 @@ import { requireAccessMethod } from './access-methods.js'
 import { requireCredential } from './acs-credentials.js'
 import { queueActionAttempt } from './action-attempts.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
-import { DomainError, invalidInput, notFound } from './errors.js'
+import { invalidInput, notFound } from './errors.js'
+import { takeEncodeSimulation, takeScanSimulation } from './sandbox-simulations.js'
 
 /** Input of an ENCODE_CREDENTIAL attempt, fixed when it is requested. */
 export interface EncodeAttemptInput {
@@ -173,17 +168,10 @@ const startEncoding = async (
   const attempt = await ctx.db.transaction().execute(async (db) => {
     const encoder = await requireEncoder(db, scope, request.acsEncoderId, { forUpdate: true })
     const credential = await credentialToEncode(db, scope, encoder, request)
-    const pending = encoder.next_encode as EncodeSimulation | null
-    const applies =
-      pending !== null &&
-      (pending.outcome !== 'error' ||
-        pending.acs_credential_id === undefined ||
-        pending.acs_credential_id === credential.acs_credential_id)
-    if (applies) await updateAcsEncoder(db, encoder.acs_encoder_id, { next_encode: json(null) })
     const attemptInput: EncodeAttemptInput = {
       acs_encoder_id: encoder.acs_encoder_id,
       acs_credential_id: credential.acs_credential_id,
-      simulation: applies ? pending : null,
+      simulation: await takeEncodeSimulation(db, encoder, credential.acs_credential_id),
     }
     return queueActionAttempt(
       db,
@@ -206,12 +194,9 @@ export const requestScan = async (
 ): Promise<ActionAttempt> => {
   const attempt = await ctx.db.transaction().execute(async (db) => {
     const encoder = await requireEncoder(db, scope, input.acs_encoder_id, { forUpdate: true })
-    const pending = encoder.next_scan as ScanSimulation | null
-    if (pending !== null)
-      await updateAcsEncoder(db, encoder.acs_encoder_id, { next_scan: json(null) })
     const attemptInput: ScanAttemptInput = {
       acs_encoder_id: encoder.acs_encoder_id,
-      simulation: pending,
+      simulation: await takeScanSimulation(db, encoder),
     }
     return queueActionAttempt(
       db,
@@ -225,156 +210,3 @@ export const requestScan = async (
   ctx.wakeWorker()
   return toActionAttempt(attempt)
 }
-
-const assertSandbox = (scope: WorkspaceScope): void => {
-  if (!scope.is_sandbox) {
-    throw new DomainError(
-      'forbidden',
-      'sandbox_only',
-      'Simulations are only available in sandbox workspaces',
-    )
-  }
-}
-
-const setSimulation = async (
-  ctx: DomainContext,
-  scope: WorkspaceScope,
-  acsEncoderId: string,
-  decide: (
-    db: Executor,
-    encoder: AcsEncoderRow,
-  ) => Promise<{
-    next_encode?: EncodeSimulation
-    next_scan?: ScanSimulation
-  }>,
-): Promise<void> => {
-  assertSandbox(scope)
-  await ctx.db.transaction().execute(async (db) => {
-    const encoder = await requireEncoder(db, scope, acsEncoderId, { forUpdate: true })
-    const { next_encode, next_scan } = await decide(db, encoder)
-    await updateAcsEncoder(db, encoder.acs_encoder_id, {
-      ...(next_encode ? { next_encode: json(next_encode) } : {}),
-      ...(next_scan ? { next_scan: json(next_scan) } : {}),
-    })
-  })
-}
-
-const requireCredentialOfEncoder = async (
-  db: Executor,
-  scope: WorkspaceScope,
-  encoder: AcsEncoderRow,
-  acsCredentialId: string,
-  parameter: string,
-): Promise<void> => {
-  const credential = await requireCredential(db, scope, acsCredentialId)
-  if (credential.acs_system_id !== encoder.acs_system_id) {
-    throw invalidInput(
-      'The credential belongs to a different access system than the encoder',
-      parameter,
-    )
-  }
-}
-
-export const simulateNextEncodeFailure = async (
-  ctx: DomainContext,
-  scope: WorkspaceScope,
-  input: RouteRequestBody<'/acs/encoders/simulate/next_credential_encode_will_fail'>,
-): Promise<void> =>
-  setSimulation(ctx, scope, input.acs_encoder_id, async (db, encoder) => {
-    const credentialId = 'acs_credential_id' in input ? input.acs_credential_id : undefined
-    if (credentialId !== undefined) {
-      await requireCredentialOfEncoder(db, scope, encoder, credentialId, 'acs_credential_id')
-    }
-    return {
-      next_encode: {
-        outcome: 'error',
-        error_code: input.error_code ?? 'no_credential_on_encoder',
-        ...(credentialId !== undefined ? { acs_credential_id: credentialId } : {}),
-      },
-    }
-  })
-
-export const simulateNextEncodeSuccess = async (
-  ctx: DomainContext,
-  scope: WorkspaceScope,
-  input: RouteRequestBody<'/acs/encoders/simulate/next_credential_encode_will_succeed'>,
-): Promise<void> =>
-  setSimulation(ctx, scope, input.acs_encoder_id, async () => ({
-    next_encode: { outcome: 'success' },
-  }))
-
-export const simulateNextScanFailure = async (
-  ctx: DomainContext,
-  scope: WorkspaceScope,
-  input: RouteRequestBody<'/acs/encoders/simulate/next_credential_scan_will_fail'>,
-): Promise<void> =>
-  setSimulation(ctx, scope, input.acs_encoder_id, async (db, encoder) => {
-    const credentialId =
-      'acs_credential_id_on_seam' in input ? input.acs_credential_id_on_seam : undefined
-    if (credentialId !== undefined) {
-      await requireCredentialOfEncoder(
-        db,
-        scope,
-        encoder,
-        credentialId,
-        'acs_credential_id_on_seam',
-      )
-    }
-    return {
-      next_scan: {
-        outcome: 'error',
-        error_code: input.error_code ?? 'no_credential_on_encoder',
-        ...(credentialId !== undefined ? { acs_credential_id_on_seam: credentialId } : {}),
-      },
-    }
-  })
-
-/**
- * The card the next scan reads. For a card of a known credential, the credential is
- * chosen now: the one named, else the one on the card lying on the encoder, else the
- * access system's most recently issued card.
- */
-export const simulateNextScanSuccess = async (
-  ctx: DomainContext,
-  scope: WorkspaceScope,
-  input: RouteRequestBody<'/acs/encoders/simulate/next_credential_scan_will_succeed'>,
-): Promise<void> =>
-  setSimulation(ctx, scope, input.acs_encoder_id, async (db, encoder) => {
-    const scenario = input.scenario ?? 'credential_exists_on_seam'
-    if (scenario === 'credential_on_encoder_is_empty')
-      return { next_scan: { outcome: 'empty_card' } }
-    if (scenario === 'credential_does_not_exist_on_seam') {
-      return { next_scan: { outcome: 'unknown_credential' } }
-    }
-    const named = 'acs_credential_id_on_seam' in input ? input.acs_credential_id_on_seam : undefined
-    let credentialId = named
-    if (credentialId !== undefined) {
-      await requireCredentialOfEncoder(
-        db,
-        scope,
-        encoder,
-        credentialId,
-        'acs_credential_id_on_seam',
-      )
-    } else {
-      const card = encoder.acs_card_id ? await findAcsCard(db, encoder.acs_card_id) : undefined
-      const onCard = card?.acs_credential_id
-        ? await findAcsCredential(db, scope.workspace_id, card.acs_credential_id)
-        : undefined
-      credentialId = (onCard ?? (await findLatestIssuedCardCredential(db, encoder.acs_system_id)))
-        ?.acs_credential_id
-    }
-    if (credentialId === undefined) {
-      throw invalidInput(
-        'No card credential of this access system has been encoded yet; pass acs_credential_id_on_seam',
-        'acs_credential_id_on_seam',
-      )
-    }
-    return {
-      next_scan: {
-        outcome: 'credential',
-        in_sync: scenario === 'credential_exists_on_seam',
-        acs_credential_id_on_seam: credentialId,
-      },
-    }
-  })

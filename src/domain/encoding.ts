@@ -16,23 +16,16 @@ import {
   type ActionAttemptRow,
   type Executor,
   json,
-  type VisionlineCredentialData,
 } from '../db/schema.js'
 import { findWorkspace } from '../db/workspaces.js'
 import { recordEvent } from '../events/log.js'
+import { type AccessSystemProvider, withData } from '../providers/access-system.js'
 import type { ProviderRegistry } from '../providers/index.js'
 import type { CardState, CredentialImage, EncoderDriver, KnownCard } from '../providers/types.js'
-import { splitEntrances } from '../resources/acs.js'
 import { markCardEncoded, presentAccessMethods, requireEncodingAgain } from './access-methods.js'
 import { type ActionHandler, failed } from './action-attempts.js'
-import {
-  notOnSeamWarning,
-  outOfSyncProperties,
-  outOfSyncWarning,
-  readCard,
-  type ScanWarning,
-} from './card-comparison.js'
-import { isOverridden, overrideEarlierCards } from './card-override.js'
+import { notOnSeamWarning, outOfSyncWarning, type ScanWarning } from './card-comparison.js'
+import { overrideEarlierCards } from './card-override.js'
 import type { EncodeAttemptInput, ScanAttemptInput } from './encoders.js'
 import { newId } from './ids.js'
 import { presentCredential } from './present.js'
@@ -57,6 +50,7 @@ const knownCard = (row: AcsCardRow | undefined): KnownCard | null =>
 
 interface EncoderContext {
   driver: EncoderDriver
+  provider: AccessSystemProvider
   cardOnEncoder: KnownCard | null
 }
 
@@ -72,7 +66,8 @@ const loadEncoder = async (
   if (!encoder || !workspace || !system) {
     return failed('uncategorized_error', 'The encoder was removed before the action could run.')
   }
-  const driver = providers.encoderDriverFor(system, workspace.is_sandbox)
+  const provider = providers.forSystem(system.external_type)
+  const driver = provider.encoderDriver(workspace.is_sandbox)
   if (!driver) {
     return failed(
       'encoder_not_online',
@@ -80,29 +75,26 @@ const loadEncoder = async (
     )
   }
   const card = encoder.acs_card_id ? await findAcsCard(db, encoder.acs_card_id) : undefined
-  return { driver, cardOnEncoder: knownCard(card) }
+  return { driver, provider, cardOnEncoder: knownCard(card) }
 }
 
-/** What a credential looks like written on a card. */
-const imageOf = async (db: Executor, credential: AcsCredentialRow): Promise<CredentialImage> => {
+/** What a credential looks like written on a card (its provider says). */
+const imageOf = async (
+  db: Executor,
+  provider: AccessSystemProvider,
+  credential: AcsCredentialRow,
+): Promise<CredentialImage> => {
   const entrances = (await entrancesByCredential(db, [credential.acs_credential_id])).get(
     credential.acs_credential_id,
   )
-  const { guest, common } = splitEntrances(entrances ?? [])
   const user = credential.acs_user_id
     ? await findAcsUser(db, credential.workspace_id, credential.acs_user_id)
     : undefined
-  return {
-    acs_credential_id: credential.acs_credential_id,
-    card_holder: user?.full_name ?? 'Guest',
-    card_format: credential.visionline?.card_format ?? 'rfid48',
-    card_function_type: credential.visionline?.card_function_type ?? 'guest',
-    visionline_credential_id: credential.visionline?.credential_id ?? credential.acs_credential_id,
-    starts_at: credential.starts_at?.toISOString() ?? null,
-    ends_at: credential.ends_at?.toISOString() ?? null,
-    guest_acs_entrance_ids: guest,
-    common_acs_entrance_ids: common,
-  }
+  return provider.cardImage({
+    row: credential,
+    entrances: entrances ?? [],
+    cardHolder: user?.full_name ?? 'Guest',
+  })
 }
 
 const sameImage = (a: CredentialImage, b: CredentialImage): boolean =>
@@ -125,11 +117,12 @@ export const encodingHandler: ActionHandler = {
     const cardOfCredential = credential.is_issued
       ? knownCard(await findCardOfCredential(db, credential.acs_credential_id))
       : null
-    const issuedCardCount = (credential.visionline?.issued_card_count ?? 0) + 1
+    const { provider } = loaded
+    const issuedCardCount = provider.issuedCardCount(credential) + 1
     // Allocated in this short transaction, so no lock on the system is held while
     // the card is written. A failed encoding leaves a gap in the numbers, no more.
     const externalCardId = String(await allocateExternalNumber(db, credential.acs_system_id))
-    const image = await imageOf(db, credential)
+    const image = await imageOf(db, provider, credential)
     const { driver } = loaded
     return {
       timeoutMs: driver.timeoutMs,
@@ -150,6 +143,8 @@ export const encodingHandler: ActionHandler = {
         return (tx, appliedAt) =>
           encoded.ok
             ? applyEncoding(tx, attempt, {
+                providers,
+                provider,
                 input,
                 card: encoded.card,
                 image,
@@ -164,6 +159,8 @@ export const encodingHandler: ActionHandler = {
 }
 
 interface WrittenCard {
+  providers: ProviderRegistry
+  provider: AccessSystemProvider
   input: EncodeAttemptInput
   card: CardState & { acs_card_id?: string }
   /** The credential as it was written onto the card. */
@@ -178,7 +175,7 @@ const applyEncoding = async (
   attempt: ActionAttemptRow,
   written: WrittenCard,
 ): Promise<ActionAttemptOutcome> => {
-  const { input, card, now } = written
+  const { input, card, now, provider, providers } = written
   const credential = await findAcsCredential(db, attempt.workspace_id, input.acs_credential_id, {
     forUpdate: true,
   })
@@ -212,15 +209,15 @@ const applyEncoding = async (
 
   const wasIssued = credential.is_issued
   // Changed while its card was being written: the card carries the old version.
-  const stale = !sameImage(written.image, await imageOf(db, credential))
-  const updated = await updateCredentialAfterEncoding(db, credential, {
+  const stale = !sameImage(written.image, await imageOf(db, provider, credential))
+  const updated = await updateCredentialAfterEncoding(db, provider, credential, {
     cardNumber: card.card_number,
     externalCardId: written.externalCardId,
     issuedCardCount: written.issuedCardCount,
     stale,
     now,
   })
-  await overrideEarlierCards(db, updated, now)
+  await overrideEarlierCards(db, provider, updated, now)
   await recordEvent(
     db,
     attempt.workspace_id,
@@ -245,11 +242,12 @@ const applyEncoding = async (
       },
     }
   }
-  return { status: 'success', result: await presentCredential(db, updated, now) }
+  return { status: 'success', result: await presentCredential(db, providers, updated, now) }
 }
 
 const updateCredentialAfterEncoding = async (
   db: Executor,
+  provider: AccessSystemProvider,
   credential: AcsCredentialRow,
   change: {
     cardNumber: string
@@ -265,23 +263,18 @@ const updateCredentialAfterEncoding = async (
     issued_at: change.now,
     card_number: change.cardNumber,
     reissue_required_at: change.stale ? change.now : null,
-    // A card encoded anew works again, even if an override had stopped its last one.
-    visionline: json(
-      credential.visionline
-        ? {
-            ...withoutOverride(credential.visionline),
-            card_id: change.externalCardId,
-            issued_card_count: change.issuedCardCount,
-          }
-        : null,
+    provider_data: json(
+      withData(
+        credential.provider_data,
+        provider.key,
+        provider.afterEncoding(credential, {
+          externalCardId: change.externalCardId,
+          issuedCardCount: change.issuedCardCount,
+        }),
+      ),
     ),
     updated_at: change.now,
   })
-
-const withoutOverride = ({
-  overridden_at: _cleared,
-  ...rest
-}: VisionlineCredentialData): VisionlineCredentialData => rest
 
 export const scanHandler: ActionHandler = {
   // Reading a card changes nothing, but a scan cut off midway is not taken up again
@@ -301,7 +294,7 @@ export const scanHandler: ActionHandler = {
         simulation.acs_credential_id_on_seam,
       )
       if (credential) {
-        simulatedCredential = await imageOf(db, credential)
+        simulatedCredential = await imageOf(db, loaded.provider, credential)
         simulatedCard = knownCard(await findCardOfCredential(db, credential.acs_credential_id))
       }
     }
@@ -322,7 +315,7 @@ export const scanHandler: ActionHandler = {
         )
         return (tx, appliedAt) =>
           scanned.ok
-            ? compareScannedCard(tx, attempt, scanned.card, appliedAt)
+            ? compareScannedCard(tx, providers, loaded.provider, attempt, scanned.card, appliedAt)
             : Promise.resolve({ status: 'error', error: scanned.error })
       },
     }
@@ -332,6 +325,8 @@ export const scanHandler: ActionHandler = {
 /** What the card holds against what the server holds, as of now. */
 const compareScannedCard = async (
   db: Executor,
+  providers: ProviderRegistry,
+  provider: AccessSystemProvider,
   attempt: ActionAttemptRow,
   card: CardState,
   now: Date,
@@ -340,12 +335,12 @@ const compareScannedCard = async (
   const row = credentialId
     ? await findAcsCredential(db, attempt.workspace_id, credentialId)
     : undefined
-  const onEncoder = readCard(card, now, { overridden: row ? isOverridden(row) : false })
-  const onSeam = row ? await presentCredential(db, row, now) : null
+  const onEncoder = provider.readCard(card, now, row)
+  const onSeam = row ? await presentCredential(db, providers, row, now) : null
   const warnings: ScanWarning[] = []
   if (credentialId && !onSeam) warnings.push(notOnSeamWarning())
   if (onSeam) {
-    const differences = outOfSyncProperties(onEncoder, onSeam)
+    const differences = provider.outOfSyncProperties(onEncoder, onSeam)
     if (differences.length > 0) warnings.push(outOfSyncWarning(differences))
   }
   return {

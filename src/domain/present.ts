@@ -1,18 +1,21 @@
-import type { AcsCredential, AcsEntrance } from '@seamapi/types/connect'
+import type { AcsCredential, AcsEntrance, AcsSystem } from '@seamapi/types/connect'
 import { entrancesByCredential, findAcsSystemsByIds } from '../db/acs-systems.js'
 import { findAcsUsersByIds } from '../db/acs-users.js'
-import type { AcsCredentialRow, AcsEntranceRow, Executor } from '../db/schema.js'
+import type { AcsCredentialRow, AcsEntranceRow, AcsSystemRow, Executor } from '../db/schema.js'
 import { spaceIdsByEntrance } from '../db/spaces.js'
-import { toAcsCredential, toAcsEntrance } from '../resources/acs.js'
+import type { ProviderRegistry } from '../providers/index.js'
+import { toAcsCredential, toAcsEntrance, toAcsSystem } from '../resources/acs.js'
 
 /**
  * Rows as API resources, loading what each shows (its system, doors, user, spaces)
- * in bulk. Every rule module presents through here, so none needs another's.
+ * in bulk. Every rule module presents through here, so none needs another's. What an
+ * access system adds to a resource comes from its provider.
  */
 
 /** Credentials as API resources, loading what they show (system, doors, user) in bulk. */
 export const presentCredentials = async (
   db: Executor,
+  providers: ProviderRegistry,
   rows: readonly AcsCredentialRow[],
   now: Date,
 ): Promise<AcsCredential[]> => {
@@ -32,7 +35,7 @@ export const presentCredentials = async (
     const system = systems.get(row.acs_system_id)
     if (!system) throw new Error(`access system ${row.acs_system_id} of credential is missing`)
     return toAcsCredential(row, {
-      system,
+      provider: providers.forSystem(system.external_type),
       entrances: entrances.get(row.acs_credential_id) ?? [],
       user: row.acs_user_id ? users.get(row.acs_user_id) : undefined,
       now,
@@ -42,10 +45,11 @@ export const presentCredentials = async (
 
 export const presentCredential = async (
   db: Executor,
+  providers: ProviderRegistry,
   row: AcsCredentialRow,
   now: Date,
 ): Promise<AcsCredential> => {
-  const [credential] = await presentCredentials(db, [row], now)
+  const [credential] = await presentCredentials(db, providers, [row], now)
   if (!credential) throw new Error('presentCredentials returned nothing')
   return credential
 }
@@ -53,11 +57,27 @@ export const presentCredential = async (
 /** Entrances as API resources, with the spaces each belongs to. */
 export const presentEntrances = async (
   db: Executor,
+  providers: ProviderRegistry,
   rows: readonly AcsEntranceRow[],
 ): Promise<AcsEntrance[]> => {
-  const spaces = await spaceIdsByEntrance(
-    db,
-    rows.map((row) => row.acs_entrance_id),
+  const [spaces, systems] = await Promise.all([
+    spaceIdsByEntrance(
+      db,
+      rows.map((row) => row.acs_entrance_id),
+    ),
+    findAcsSystemsByIds(
+      db,
+      rows.map((row) => row.acs_system_id),
+    ),
+  ])
+  return rows.map((row) =>
+    toAcsEntrance(
+      row,
+      spaces.get(row.acs_entrance_id) ?? [],
+      providers.forSystem(systems.get(row.acs_system_id)?.external_type ?? ''),
+    ),
   )
-  return rows.map((row) => toAcsEntrance(row, spaces.get(row.acs_entrance_id) ?? []))
 }
+
+export const presentSystem = (providers: ProviderRegistry, row: AcsSystemRow): AcsSystem =>
+  toAcsSystem(row, providers.forSystem(row.external_type))

@@ -3,17 +3,20 @@ import {
   findAccessGrantsByReservation,
   findGrantEntrances,
 } from '../db/access-grants.js'
+import { findAcsSystemsByIds } from '../db/acs-systems.js'
 import type { AccessGrantRow, AcsEntranceRow, Executor } from '../db/schema.js'
-import { canBelongToReservation } from '../providers/systems.js'
+import type { ReservationRole } from '../providers/access-system.js'
+import type { ProviderRegistry } from '../providers/index.js'
 import { DomainError, invalidInput } from './errors.js'
 
 /**
  * Reservations: Access Grants sharing a `reservation_key` are one stay (Seam's
- * "Reservation Access Grants" guide). On override-based systems (Visionline) the first
- * grant of a reservation issues cards that override earlier guests' cards of its guest
- * rooms; later grants of the same reservation issue joiner cards, so every guest of the
- * stay keeps access. Entrances that cannot belong to a reservation (common areas) are
- * provisioned as usual.
+ * "Reservation Access Grants" guide). The first grant of a reservation issues cards
+ * that are the first of the stay (on override-based hotel systems they override
+ * earlier guests' cards of its guest rooms); later grants of the same reservation
+ * issue cards that join them, so every guest of the stay keeps access. Which
+ * entrances can belong to a reservation is the access system's provider's rule;
+ * the others (common areas) are provisioned as usual.
  */
 
 const overlap = (a: AccessGrantRow, b: AccessGrantRow): boolean =>
@@ -31,8 +34,25 @@ const otherGrants = async (db: Executor, grant: AccessGrantRow): Promise<AccessG
         (g) => g.access_grant_id !== grant.access_grant_id,
       )
 
-const reservationDoors = (entrances: readonly AcsEntranceRow[]): Set<string> =>
-  new Set(entrances.filter(canBelongToReservation).map((e) => e.acs_entrance_id))
+const reservationDoors = async (
+  db: Executor,
+  providers: ProviderRegistry,
+  entrances: readonly AcsEntranceRow[],
+): Promise<Set<string>> => {
+  const systems = await findAcsSystemsByIds(
+    db,
+    entrances.map((e) => e.acs_system_id),
+  )
+  return new Set(
+    entrances
+      .filter((e) =>
+        providers
+          .forSystem(systems.get(e.acs_system_id)?.external_type ?? '')
+          .canBelongToReservation(e),
+      )
+      .map((e) => e.acs_entrance_id),
+  )
+}
 
 /**
  * The guide's rules for a new grant with a `reservation_key`: at least one of the
@@ -42,10 +62,11 @@ const reservationDoors = (entrances: readonly AcsEntranceRow[]): Set<string> =>
  */
 export const assertReservationRules = async (
   db: Executor,
+  providers: ProviderRegistry,
   grant: AccessGrantRow,
 ): Promise<void> => {
   if (grant.reservation_key === null) return
-  const doors = reservationDoors(await findGrantEntrances(db, grant))
+  const doors = await reservationDoors(db, providers, await findGrantEntrances(db, grant))
   if (doors.size === 0) {
     throw invalidInput(
       'reservation_key not supported: none of the entrances can belong to a reservation. Remove reservation_key or include a reservation-capable entrance (a guest room).',
@@ -55,7 +76,7 @@ export const assertReservationRules = async (
   const others = await otherGrants(db, grant)
   const [first] = others
   if (!first) return
-  const established = reservationDoors(await findGrantEntrances(db, first))
+  const established = await reservationDoors(db, providers, await findGrantEntrances(db, first))
   if (![...doors].every((door) => established.has(door))) {
     throw [...established].every((door) => doors.has(door))
       ? conflict(
@@ -87,15 +108,16 @@ const assertOverlap = (grant: AccessGrantRow, others: readonly AccessGrantRow[])
 
 /**
  * How a new card of the grant in an access system takes part in its reservation: the
- * first grant's cards override; a later grant's cards join the cards the reservation's
- * earlier grants hold in that system. Grants without a reservation get plain cards.
+ * first grant's cards are the first of the stay; a later grant's cards join the cards
+ * the reservation's earlier grants hold in that system. Grants without a reservation
+ * get plain cards (none). The access system's provider turns the role into its rule.
  */
 export const reservationCardRole = async (
   db: Executor,
   grant: AccessGrantRow,
   acsSystemId: string,
-): Promise<{ override?: boolean; joiner_acs_credential_ids?: string[] }> => {
-  if (grant.reservation_key === null) return {}
+): Promise<ReservationRole | undefined> => {
+  if (grant.reservation_key === null) return undefined
   const earlier = (await otherGrants(db, grant)).filter(
     (g) =>
       g.created_at < grant.created_at ||
@@ -112,5 +134,7 @@ export const reservationCardRole = async (
       ? [m.acs_credential_id]
       : [],
   )
-  return joined.length > 0 ? { joiner_acs_credential_ids: joined } : { override: true }
+  return joined.length > 0
+    ? { role: 'joins', acs_credential_ids: joined }
+    : { role: 'first_of_stay' }
 }

@@ -14,6 +14,7 @@ import {
   updateSpace,
 } from '../db/spaces.js'
 import { recordEvent } from '../events/log.js'
+import type { ProviderRegistry } from '../providers/index.js'
 import { toSpace } from '../resources/access.js'
 import { syncAccessGrant } from './access-grant-sync.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
@@ -101,6 +102,7 @@ const entrancesOfSpace = async (db: Executor, spaceId: string): Promise<string[]
  */
 const membershipChanged = async (
   db: Executor,
+  providers: ProviderRegistry,
   space: SpaceRow,
   before: readonly string[],
   now: Date,
@@ -110,7 +112,7 @@ const membershipChanged = async (
   if (after.length === before.length && after.every((id) => before.includes(id))) return
   await recordEvent(db, space.workspace_id, 'space.device_membership_changed', fields, now)
   for (const grant of await findAccessGrantsOfSpace(db, space.space_id)) {
-    await syncAccessGrant(db, grant, now, { isNew: false })
+    await syncAccessGrant(db, providers, grant, now, { isNew: false })
   }
 }
 
@@ -217,7 +219,7 @@ export const updateSpaceDetails = async (
         space.space_id,
         wanted.filter((id) => !current.includes(id)),
       )
-      await membershipChanged(db, updated, current, now)
+      await membershipChanged(db, ctx.providers, updated, current, now)
     }
     return presentSpace(db, updated)
   })
@@ -235,7 +237,7 @@ export const changeSpaceEntrances = async (
     const before = await entrancesOfSpace(db, space.space_id)
     if (change === 'add') await addSpaceEntrances(db, space.space_id, entranceIds)
     else await removeSpaceEntrances(db, space.space_id, entranceIds)
-    await membershipChanged(db, space, before, now)
+    await membershipChanged(db, ctx.providers, space, before, now)
   })
 
 /** Deleting a space takes its entrances away from the grants that used it. */
@@ -250,7 +252,8 @@ export const deleteSpaceById = async (
     const grants = await findAccessGrantsOfSpace(db, space.space_id)
     const fields = await spaceEventFields(db, space)
     await deleteSpace(db, space.space_id)
-    for (const grant of grants) await syncAccessGrant(db, grant, now, { isNew: false })
+    for (const grant of grants)
+      await syncAccessGrant(db, ctx.providers, grant, now, { isNew: false })
     await recordEvent(db, scope.workspace_id, 'space.deleted', fields, now)
   })
 

@@ -21,7 +21,6 @@ import {
   updateUserIdentity,
 } from '../db/user-identities.js'
 import { toUserIdentity } from '../resources/access.js'
-import { toAcsSystem } from '../resources/acs.js'
 import { deleteAccessGrantRows } from './access-methods.js'
 import {
   assertNoAcsUserInSystem,
@@ -33,7 +32,7 @@ import {
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { assertNotEmpty, DomainError, invalidInput, notFound } from './errors.js'
 import { newId } from './ids.js'
-import { presentEntrances } from './present.js'
+import { presentEntrances, presentSystem } from './present.js'
 import { parseOptionalTime } from './time.js'
 
 export const presentIdentities = async (
@@ -304,7 +303,7 @@ export const listIdentityAcsUsers = async (
   scope: WorkspaceScope,
   userIdentityId: string,
 ): Promise<AcsUser[]> => {
-  return presentUsers(ctx.db, await usersOfIdentity(ctx, scope, userIdentityId))
+  return presentUsers(ctx.db, ctx.providers, await usersOfIdentity(ctx, scope, userIdentityId))
 }
 
 export const listIdentityAcsSystems = async (
@@ -319,7 +318,7 @@ export const listIdentityAcsSystems = async (
   )
   return [...systems.values()]
     .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
-    .map(toAcsSystem)
+    .map((row) => presentSystem(ctx.providers, row))
 }
 
 /** Entrances any credential of any of the identity's ACS users opens. */
@@ -342,5 +341,5 @@ export const listIdentityEntrances = async (
       a.created_at.getTime() - b.created_at.getTime() ||
       a.acs_entrance_id.localeCompare(b.acs_entrance_id),
   )
-  return presentEntrances(ctx.db, entrances)
+  return presentEntrances(ctx.db, ctx.providers, entrances)
 }

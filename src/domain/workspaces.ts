@@ -15,6 +15,7 @@ import {
   revokeApiKey as revokeApiKeyRow,
   updateWorkspace as updateWorkspaceRow,
 } from '../db/workspaces.js'
+import type { ProviderRegistry } from '../providers/index.js'
 import { toActionAttempt } from '../resources/action-attempt.js'
 import { toWorkspace } from '../resources/workspace.js'
 import { type ActionHandler, bookkeeping, queueActionAttempt } from './action-attempts.js'
@@ -64,6 +65,8 @@ export interface CreatedWorkspace {
 }
 
 export interface NewWorkspace {
+  /** The access systems a sandbox is seeded with. */
+  providers: ProviderRegistry
   name: string
   companyName?: string | undefined
   isSandbox: boolean
@@ -83,7 +86,8 @@ const insertNewWorkspace = async (tx: Executor, options: NewWorkspace): Promise<
     created_at: options.now,
   })
   // A sandbox is seeded like the default one (the hotel and the site, own ids).
-  if (options.isSandbox) await seedSandbox(tx, workspace.workspace_id, options.now)
+  if (options.isSandbox)
+    await seedSandbox(tx, options.providers, workspace.workspace_id, options.now)
   return workspace
 }
 
@@ -164,6 +168,7 @@ export const createWorkspaceFor = async (
   )
   const row = await ctx.db.transaction().execute(async (tx) => {
     const workspace = await insertNewWorkspace(tx, {
+      providers: ctx.providers,
       name: input.name,
       companyName: input.company_name ?? input.connect_partner_name ?? undefined,
       isSandbox: input.is_sandbox ?? false,
@@ -254,12 +259,13 @@ export const revokeApiKey = async (
  */
 export const ensureSandboxWorkspace = async (
   db: Executor,
-  options: { apiKey?: string | undefined; now: Date },
+  options: { apiKey?: string | undefined; now: Date; providers: ProviderRegistry },
 ): Promise<{ workspace: WorkspaceRow; apiKey?: string }> => {
   const existing = await findWorkspace(db, SANDBOX_WORKSPACE_ID)
   if (existing) return { workspace: existing }
   try {
     return await createWorkspace(db, {
+      providers: options.providers,
       name: 'Keysmith Sandbox',
       isSandbox: true,
       workspaceId: SANDBOX_WORKSPACE_ID,
@@ -313,10 +319,10 @@ export const sandboxResetHandler: ActionHandler = {
     status: 'error',
     error: { type: 'uncategorized_error', message: 'The reset was interrupted.' },
   },
-  prepare: async (_db, attempt) =>
+  prepare: async (_db, attempt, { providers }) =>
     bookkeeping(async (db, now) => {
       await clearWorkspaceData(db, attempt.workspace_id)
-      await seedSandbox(db, attempt.workspace_id, now)
+      await seedSandbox(db, providers, attempt.workspace_id, now)
       return { status: 'success', result: {} }
     }),
 }

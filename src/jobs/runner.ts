@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks'
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Kysely } from 'kysely'
@@ -107,6 +108,11 @@ export class ActionAttemptWorker {
   readonly #owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
   readonly #inFlight = new Map<string, Running>()
   readonly #stopping = new AbortController()
+  /**
+   * The worker's own async context. `wake()` is called from inside requests; work
+   * started there must not run in the request's context (its deadline, its logger).
+   */
+  readonly #context = new AsyncResource('keysmith-action-attempt-worker')
   #poll: NodeJS.Timeout | undefined
   #claiming: Promise<void> | undefined
   #again = false
@@ -150,7 +156,8 @@ export class ActionAttemptWorker {
       this.#again = true
       return
     }
-    this.#claiming = this.#claim()
+    this.#claiming = this.#context
+      .runInAsyncScope(() => this.#claim())
       .catch((error: unknown) => {
         this.#options.log.error(
           { err: error },

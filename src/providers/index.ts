@@ -1,31 +1,38 @@
-import type { AcsSystemRow } from '../db/schema.js'
-import { createSandboxVisionlineDriver } from './sandbox-visionline.js'
-import type { EncoderDriver } from './types.js'
+import type { AccessSystemProvider } from './access-system.js'
+import { saltoKs } from './salto-ks/index.js'
+import type { ProviderSettings } from './settings.js'
+import { unknownSystem } from './unknown.js'
+import { visionline } from './visionline/index.js'
+
+export type { ProviderSettings } from './settings.js'
+
+/**
+ * The access systems Keysmith knows, one line each. Adding an access system is one
+ * folder under src/providers/ exporting a factory of an `AccessSystemProvider`, and
+ * one line here (see README, "Adding an access system"). The order is the order of
+ * the sandbox's sites.
+ */
+const accessSystems: ReadonlyArray<(settings: ProviderSettings) => AccessSystemProvider> = [
+  visionline,
+  saltoKs,
+]
 
 /** The access systems Keysmith can drive, as the rest of the server sees them. */
 export interface ProviderRegistry {
-  /** The driver of an access system's encoders; undefined when none can reach them. */
-  encoderDriverFor(
-    system: Pick<AcsSystemRow, 'external_type'>,
-    isSandbox: boolean,
-  ): EncoderDriver | undefined
+  /** The provider of an access system, by its `external_type` (a do-nothing one if unknown). */
+  forSystem(externalType: string): AccessSystemProvider
+  /** Every provider, in registry order. */
+  all(): readonly AccessSystemProvider[]
 }
 
-export interface ProviderSettings {
-  /** How long a sandbox encoder takes to encode or scan. */
-  sandboxActionDelayMs: number
-}
-
-/**
- * Keysmith ships sandbox drivers; a driver for real hardware registers here by the
- * system's `external_type`.
- */
-export const createProviderRegistry = (settings: ProviderSettings): ProviderRegistry => {
-  const sandboxVisionline = createSandboxVisionlineDriver({
-    delayMs: settings.sandboxActionDelayMs,
-  })
+/** A registry over the given providers. */
+export const registryOf = (providers: readonly AccessSystemProvider[]): ProviderRegistry => {
+  const byType = new Map(providers.map((provider) => [provider.externalType, provider]))
   return {
-    encoderDriverFor: (system, isSandbox) =>
-      isSandbox && system.external_type === 'visionline_system' ? sandboxVisionline : undefined,
+    forSystem: (externalType) => byType.get(externalType) ?? unknownSystem(externalType),
+    all: () => providers,
   }
 }
+
+export const createProviderRegistry = (settings: ProviderSettings): ProviderRegistry =>
+  registryOf(accessSystems.map((make) => make(settings)))

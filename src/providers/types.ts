@@ -9,29 +9,27 @@ import type { CardContents } from '../db/schema.js'
 export type CardFormat = 'TLCode' | 'rfid48'
 
 /** A physical key card: its printed number, its technology, and what is written on it. */
-export interface CardState {
+export interface CardState<Contents extends CardContents = CardContents> {
   card_number: string
   card_format: CardFormat
-  contents: CardContents | null
+  contents: Contents | null
 }
 
 /** A stored card; `acs_card_id` identifies it across encodings. */
-export interface KnownCard extends CardState {
+export interface KnownCard<Contents extends CardContents = CardContents>
+  extends CardState<Contents> {
   acs_card_id: string
 }
 
-/** Everything about a credential that is written onto a card. */
-export interface CredentialImage {
+/**
+ * Everything about a credential that is written onto a card. Its fields beyond these
+ * are the access system's own: its provider makes the image (`cardImage`) and its
+ * driver writes it.
+ */
+export type CredentialImage = {
   acs_credential_id: string
-  card_holder: string
   card_format: CardFormat
-  card_function_type: 'guest' | 'staff'
-  visionline_credential_id: string
-  starts_at: string | null
-  ends_at: string | null
-  guest_acs_entrance_ids: string[]
-  common_acs_entrance_ids: string[]
-}
+} & { [field: string]: unknown }
 
 export interface DriverError {
   type: string
@@ -50,12 +48,15 @@ export type ScanSimulation =
   | { outcome: 'unknown_credential' }
   | { outcome: 'credential'; in_sync: boolean; acs_credential_id_on_seam: string }
 
-export interface EncodeRequest {
+export interface EncodeRequest<
+  Image extends CredentialImage = CredentialImage,
+  Contents extends CardContents = CardContents,
+> {
   /** The card lying on the encoder, if any. */
-  cardOnEncoder: KnownCard | null
+  cardOnEncoder: KnownCard<Contents> | null
   /** The card this credential was last encoded onto, if any. */
-  cardOfCredential: KnownCard | null
-  credential: CredentialImage
+  cardOfCredential: KnownCard<Contents> | null
+  credential: Image
   /** The access system's id for this card, assigned for this encoding. */
   externalCardId: string
   /** How many cards carry this credential once this encoding succeeds. */
@@ -64,25 +65,30 @@ export interface EncodeRequest {
   now: Date
 }
 
-export type EncodeResult =
+export type EncodeResult<Contents extends CardContents = CardContents> =
   | {
       ok: true
       /** The card written, with `acs_card_id` when it was a card already known. */
-      card: CardState & { acs_card_id?: string }
+      card: CardState<Contents> & { acs_card_id?: string }
     }
   | { ok: false; error: DriverError }
 
-export interface ScanRequest {
-  cardOnEncoder: KnownCard | null
+export interface ScanRequest<
+  Image extends CredentialImage = CredentialImage,
+  Contents extends CardContents = CardContents,
+> {
+  cardOnEncoder: KnownCard<Contents> | null
   simulation: ScanSimulation | null
   /** For simulations that place a card of a known credential: that credential… */
-  simulatedCredential: CredentialImage | null
+  simulatedCredential: Image | null
   /** …and the card it was last encoded onto, if any. */
-  simulatedCard: KnownCard | null
+  simulatedCard: KnownCard<Contents> | null
   now: Date
 }
 
-export type ScanResult = { ok: true; card: CardState } | { ok: false; error: DriverError }
+export type ScanResult<Contents extends CardContents = CardContents> =
+  | { ok: true; card: CardState<Contents> }
+  | { ok: false; error: DriverError }
 
 export type EncoderOperation = 'encode' | 'scan'
 
@@ -93,7 +99,10 @@ export type EncoderOperation = 'encode' | 'scan'
  * (`encoder_communication_timeout`); `signal` aborts it (a timeout, a shutdown, a
  * lost lease), and a driver must stop promptly when it fires.
  */
-export interface EncoderDriver {
+export interface EncoderDriver<
+  Image extends CredentialImage = CredentialImage,
+  Contents extends CardContents = CardContents,
+> {
   /** Longest one encode or scan may take. */
   readonly timeoutMs: number
   /**
@@ -102,6 +111,9 @@ export interface EncoderDriver {
    * attempt then ends as `encoding_interrupted`.
    */
   canRetry(operation: EncoderOperation): boolean
-  encode(request: EncodeRequest, signal: AbortSignal): Promise<EncodeResult>
-  scan(request: ScanRequest, signal: AbortSignal): Promise<ScanResult>
+  encode(
+    request: EncodeRequest<Image, Contents>,
+    signal: AbortSignal,
+  ): Promise<EncodeResult<Contents>>
+  scan(request: ScanRequest<Image, Contents>, signal: AbortSignal): Promise<ScanResult<Contents>>
 }

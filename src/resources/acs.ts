@@ -13,7 +13,7 @@ import type {
   AcsUserRow,
   UserIdentityRow,
 } from '../db/schema.js'
-import { canBelongToReservation, systemTraits } from '../providers/systems.js'
+import type { AccessSystemProvider } from '../providers/access-system.js'
 
 /**
  * Stored rows as the Seam API returns them. Each function is typed against the
@@ -23,15 +23,8 @@ import { canBelongToReservation, systemTraits } from '../providers/systems.js'
 
 export const iso = (date: Date): string => date.toISOString()
 
-const systemImage = {
-  visionline_system: {
-    url: 'https://connect.getseam.com/assets/images/acs_systems/assa_abloy_visionline_logo.png',
-    alt: 'ASSA ABLOY Visionline logo',
-  },
-} as Record<string, { url: string; alt: string }>
-
-export const toAcsSystem = (row: AcsSystemRow): AcsSystem => {
-  const image = systemImage[row.external_type] ?? {
+export const toAcsSystem = (row: AcsSystemRow, provider: AccessSystemProvider): AcsSystem => {
+  const image = provider.traits.image ?? {
     url: 'https://connect.getseam.com/assets/images/acs_systems/default.png',
     alt: `${row.external_type_display_name} logo`,
   }
@@ -52,11 +45,15 @@ export const toAcsSystem = (row: AcsSystemRow): AcsSystem => {
     created_at: iso(row.created_at),
     errors: [],
     warnings: [],
-    ...(row.visionline_metadata ? { visionline_metadata: row.visionline_metadata } : {}),
+    ...provider.presentSystem(row),
   }
 }
 
-export const toAcsEntrance = (row: AcsEntranceRow, spaceIds: string[] = []): AcsEntrance => ({
+export const toAcsEntrance = (
+  row: AcsEntranceRow,
+  spaceIds: string[],
+  provider: AccessSystemProvider,
+): AcsEntrance => ({
   acs_entrance_id: row.acs_entrance_id,
   acs_system_id: row.acs_system_id,
   connected_account_id: row.connected_account_id,
@@ -66,7 +63,7 @@ export const toAcsEntrance = (row: AcsEntranceRow, spaceIds: string[] = []): Acs
   can_unlock_with_card: row.can_unlock_with_card,
   can_unlock_with_code: row.can_unlock_with_code,
   can_unlock_with_mobile_key: row.can_unlock_with_mobile_key,
-  can_belong_to_reservation: canBelongToReservation(row),
+  can_belong_to_reservation: provider.canBelongToReservation(row),
   errors: [],
   warnings: [],
   ...row.provider_metadata,
@@ -74,10 +71,10 @@ export const toAcsEntrance = (row: AcsEntranceRow, spaceIds: string[] = []): Acs
 
 export const toAcsUser = (
   row: AcsUserRow,
-  systemExternalType?: string,
+  provider: AccessSystemProvider | undefined,
   identity?: UserIdentityRow,
 ): AcsUser => {
-  const external = systemExternalType ? systemTraits(systemExternalType).user : undefined
+  const external = provider?.traits.user
   return {
     acs_user_id: row.acs_user_id,
     acs_system_id: row.acs_system_id,
@@ -124,16 +121,8 @@ export const toAcsEncoder = (row: AcsEncoderRow): AcsEncoder => ({
   errors: [],
 })
 
-/** Visionline splits a card's doors into guest rooms and common areas. */
-export const splitEntrances = (
-  entrances: readonly AcsEntranceRow[],
-): { guest: string[]; common: string[] } => ({
-  guest: entrances.filter((e) => e.door_category === 'guest').map((e) => e.acs_entrance_id),
-  common: entrances.filter((e) => e.door_category !== 'guest').map((e) => e.acs_entrance_id),
-})
-
 export interface CredentialContext {
-  system: AcsSystemRow
+  provider: AccessSystemProvider
   entrances: readonly AcsEntranceRow[]
   user: AcsUserRow | undefined
   now: Date
@@ -148,7 +137,7 @@ const credentialDisplayName = (row: AcsCredentialRow, entrances: readonly AcsEnt
 
 export const toAcsCredential = (
   row: AcsCredentialRow,
-  { system, entrances, user, now }: CredentialContext,
+  { provider, entrances, user, now }: CredentialContext,
 ): AcsCredential => {
   const warnings: AcsCredential['warnings'] = []
   if (row.access_method === 'card' && !row.is_issued) {
@@ -166,11 +155,7 @@ export const toAcsCredential = (
       created_at: iso(row.reissue_required_at),
     })
   }
-  const external = systemTraits(system.external_type).credentials[
-    row.access_method as AcsCredential['access_method']
-  ]
-  const { guest, common } = splitEntrances(entrances)
-  const visionline = row.visionline
+  const external = provider.traits.credentials[row.access_method as AcsCredential['access_method']]
   return {
     acs_credential_id: row.acs_credential_id,
     acs_system_id: row.acs_system_id,
@@ -195,23 +180,7 @@ export const toAcsCredential = (
     is_one_time_use: false,
     is_latest_desired_state_synced_with_provider: true,
     latest_desired_state_synced_with_provider_at: iso(row.updated_at),
-    ...(visionline
-      ? {
-          visionline_metadata: {
-            card_function_type: visionline.card_function_type,
-            credential_id: visionline.credential_id,
-            ...(visionline.card_id !== undefined ? { card_id: visionline.card_id } : {}),
-            ...(visionline.auto_join !== undefined ? { auto_join: visionline.auto_join } : {}),
-            ...(visionline.joiner_acs_credential_ids
-              ? { joiner_acs_credential_ids: visionline.joiner_acs_credential_ids }
-              : {}),
-            guest_acs_entrance_ids: guest,
-            common_acs_entrance_ids: common,
-            is_valid:
-              (row.ends_at === null || row.ends_at > now) && visionline.overridden_at === undefined,
-          },
-        }
-      : {}),
+    ...provider.presentCredential({ row, entrances, now }),
     errors: [],
     warnings,
   }

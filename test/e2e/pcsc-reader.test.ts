@@ -4,13 +4,7 @@ import { existsSync } from 'node:fs'
 import { after, afterEach, before, describe, test } from 'node:test'
 import { openPcscDriver } from '../../src/bridge/drivers/pcsc.js'
 import type { CardWait, TagReaderDriver } from '../../src/bridge/drivers/tag-reader.js'
-import {
-  decide,
-  encodeCard,
-  keyIdOf,
-  unwrapNdef,
-  wrapNdef,
-} from '../../src/providers/keysmith-cards/card-format.js'
+import { decide, encodeCard, keyIdOf, unwrapNdef, wrapNdef } from '../../src/cards/format.js'
 import { eventually } from '../support/poll.js'
 import { VirtualNtag } from '../support/virtual-ntag.js'
 

@@ -51,8 +51,8 @@ for (const kind of databaseKinds) {
         databaseUrl: testDatabase.env.DATABASE_URL,
         dataDir: testDatabase.env.KEYSMITH_DATA_DIR ?? '',
       })
-      await ensureSandboxWorkspace(database.db, { now: new Date() })
       const providers = createProviderRegistry({ sandboxActionDelayMs: 0 })
+      await ensureSandboxWorkspace(database.db, { now: new Date(), providers })
       worker = new ActionAttemptWorker({
         db: database.db,
         providers,

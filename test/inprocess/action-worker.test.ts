@@ -4,6 +4,7 @@ import { sql } from 'kysely'
 import { pino } from 'pino'
 import { findActionAttempt } from '../../src/db/action-attempts.js'
 import { type Database, openDatabase } from '../../src/db/database.js'
+import { DeadlineExceeded, withDeadline } from '../../src/db/deadline.js'
 import type { ActionAttemptRow } from '../../src/db/schema.js'
 import {
   createAcsCredential,
@@ -17,7 +18,11 @@ import { requestEncoding, requestScan } from '../../src/domain/encoders.js'
 import { SANDBOX_WORKSPACE_ID } from '../../src/domain/sandbox.js'
 import { ensureSandboxWorkspace } from '../../src/domain/workspaces.js'
 import { ActionAttemptWorker, type WorkerOptions } from '../../src/jobs/runner.js'
-import type { ProviderRegistry } from '../../src/providers/index.js'
+import {
+  createProviderRegistry,
+  type ProviderRegistry,
+  registryOf,
+} from '../../src/providers/index.js'
 import type { EncoderDriver } from '../../src/providers/types.js'
 import { databaseKinds, type TestDatabase } from '../support/databases.js'
 import { GatedDriver } from '../support/gated-driver.js'
@@ -34,9 +39,13 @@ import { backOffice, frontDesk, hotel, room101 } from '../support/sandbox.js'
 const scope: WorkspaceScope = { workspace_id: SANDBOX_WORKSPACE_ID, is_sandbox: true }
 const silent = pino({ level: 'silent' })
 
-const registry = (driver: EncoderDriver): ProviderRegistry => ({
-  encoderDriverFor: () => driver,
-})
+/** The access systems as they are, every encoder driven by `driver`. */
+const registry = (driver: EncoderDriver): ProviderRegistry =>
+  registryOf(
+    createProviderRegistry({ sandboxActionDelayMs: 0 })
+      .all()
+      .map((provider) => ({ ...provider, encoderDriver: () => driver })),
+  )
 
 for (const kind of databaseKinds) {
   describe(`action attempt worker [${kind.name}]`, { timeout: 180_000 }, () => {
@@ -50,7 +59,10 @@ for (const kind of databaseKinds) {
         databaseUrl: testDatabase.env.DATABASE_URL,
         dataDir: testDatabase.env.KEYSMITH_DATA_DIR ?? '',
       })
-      await ensureSandboxWorkspace(database.db, { now: new Date() })
+      await ensureSandboxWorkspace(database.db, {
+        now: new Date(),
+        providers: createProviderRegistry({ sandboxActionDelayMs: 0 }),
+      })
     })
     after(async () => {
       for (const worker of workers) await worker.stop()
@@ -346,6 +358,27 @@ for (const kind of databaseKinds) {
       assert.equal(done.error?.type, 'action_attempt_expired')
       assert.equal(done.started_at, null)
       assert.equal(driver.calls.length, 0)
+      await worker.stop()
+    })
+
+    test('work woken from inside a request does not run under its deadline', async () => {
+      const driver = new GatedDriver()
+      const { worker, ctx } = setUp(driver)
+      const credential = await newCard(ctx, 'Deadline Guest')
+      const attempt = await encode(ctx, frontDesk, credential.acs_credential_id)
+      // A request wakes the worker, then runs past its deadline. Had the worker's
+      // transactions run in the request's context, they would count as the
+      // request's own (its deadline would not fire) or be refused once it had.
+      await assert.rejects(
+        withDeadline(300, async () => {
+          worker.start()
+          await driver.callsMade(1)
+          await new Promise((resolve) => setTimeout(resolve, 1_000))
+        }),
+        DeadlineExceeded,
+      )
+      driver.calls[0]?.release()
+      assert.equal((await finished(attempt.action_attempt_id)).status, 'success')
       await worker.stop()
     })
 

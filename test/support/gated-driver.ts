@@ -1,4 +1,3 @@
-import { createSandboxVisionlineDriver } from '../../src/providers/sandbox-visionline.js'
 import type {
   EncodeRequest,
   EncodeResult,
@@ -7,6 +6,7 @@ import type {
   ScanRequest,
   ScanResult,
 } from '../../src/providers/types.js'
+import { createSandboxVisionlineDriver } from '../../src/providers/visionline/sandbox-driver.js'
 
 /** One call a worker made to the driver, held until the test lets it go. */
 export interface HeldCall {
@@ -27,7 +27,7 @@ export interface HeldCall {
  */
 export class GatedDriver implements EncoderDriver {
   readonly calls: HeldCall[] = []
-  readonly #inner = createSandboxVisionlineDriver({ delayMs: 0 })
+  readonly #inner: EncoderDriver = createSandboxVisionlineDriver({ delayMs: 0 })
   #waiters: Array<() => void> = []
 
   constructor(

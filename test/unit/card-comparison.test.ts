@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { AcsCredential } from '@seamapi/types/connect'
-import type { CardContents } from '../../src/db/schema.js'
-import {
-  type CredentialOnEncoder,
-  notOnSeamWarning,
-  outOfSyncProperties,
-  outOfSyncWarning,
-  readCard,
-} from '../../src/domain/card-comparison.js'
+import { notOnSeamWarning, outOfSyncWarning } from '../../src/domain/card-comparison.js'
 import type { CardState } from '../../src/providers/types.js'
+import {
+  type VisionlineCardContents as CardContents,
+  type VisionlineCredentialOnEncoder as CredentialOnEncoder,
+  outOfSyncProperties,
+  readCard,
+} from '../../src/providers/visionline/card.js'
 
 const now = new Date('2025-07-14T12:00:00.000Z')
 const room101 = '48ebfb50-c531-43c5-b9ea-409f26dabbd7'

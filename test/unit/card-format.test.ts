@@ -20,7 +20,7 @@ import {
   unwrapNdef,
   wrapNdef,
   wrappedSize,
-} from '../../src/providers/keysmith-cards/card-format.js'
+} from '../../src/cards/format.js'
 
 const keys = generateKeyPairSync('ed25519')
 const otherKeys = generateKeyPairSync('ed25519')

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test'
 import { PGlite } from '@electric-sql/pglite'
 import { type Insertable, Kysely, PGliteDialect } from 'kysely'
 import { up } from '../../src/db/migrations/0001_core.js'
+import { up as upProviderData } from '../../src/db/migrations/0007_provider_data.js'
 import {
   InvalidCursorError,
   type Page,
@@ -39,8 +40,7 @@ const rows: Insertable<AcsEncodersTable>[] = groups.flatMap((size, group) =>
     acs_system_id: acsSystem,
     display_name: `Encoder ${group}/${i}`,
     acs_card_id: null,
-    next_encode: json(null),
-    next_scan: json(null),
+    sandbox_state: json({}),
     // Group 5 is one millisecond after group 4: millisecond order must hold.
     created_at: new Date(base + (group === 5 ? 4 * 60_000 + 1 : group * 60_000)),
   })),
@@ -63,6 +63,7 @@ before(async () => {
   pglite = new PGlite()
   db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
   await up(db as unknown as Kysely<unknown>)
+  await upProviderData(db as unknown as Kysely<unknown>)
   const at = new Date(base - 3_600_000)
   await db
     .insertInto('workspaces')
@@ -97,7 +98,7 @@ before(async () => {
       external_type: 'visionline_system',
       external_type_display_name: 'Visionline',
       time_zone: null,
-      visionline_metadata: json(null),
+      provider_data: json({}),
       created_at: at,
     })
     .execute()
@@ -113,8 +114,7 @@ before(async () => {
         acs_system_id: acsSystem,
         display_name: `Big ${i}`,
         acs_card_id: null,
-        next_encode: json(null),
-        next_scan: json(null),
+        sandbox_state: json({}),
         created_at: new Date(base),
       })),
     )
@@ -193,7 +193,7 @@ describe('paginate', () => {
     const { items } = await page(workspace, { limit: 1 })
     const first = rows.find((row) => row.acs_encoder_id === expectedOrder[0])
     assert.ok(first)
-    assert.deepEqual(items, [{ ...first, next_encode: null, next_scan: null }])
+    assert.deepEqual(items, [{ ...first, sandbox_state: {} }])
     assert.ok(items[0]?.created_at instanceof Date)
   })
 

@@ -1,16 +1,27 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { CardContents } from '../../src/db/schema.js'
-import { blankCard, createSandboxVisionlineDriver } from '../../src/providers/sandbox-visionline.js'
 import type {
-  CredentialImage,
+  EncodeRequest as AnyEncodeRequest,
+  EncodeResult as AnyEncodeResult,
+  KnownCard as AnyKnownCard,
+  ScanRequest as AnyScanRequest,
+  ScanResult as AnyScanResult,
   DriverError,
-  EncodeRequest,
-  EncodeResult,
-  KnownCard,
-  ScanRequest,
-  ScanResult,
 } from '../../src/providers/types.js'
+import type {
+  VisionlineCardContents as CardContents,
+  VisionlineCredentialImage as CredentialImage,
+} from '../../src/providers/visionline/card.js'
+import {
+  blankCard,
+  createSandboxVisionlineDriver,
+} from '../../src/providers/visionline/sandbox-driver.js'
+
+type EncodeRequest = AnyEncodeRequest<CredentialImage, CardContents>
+type EncodeResult = AnyEncodeResult<CardContents>
+type KnownCard = AnyKnownCard<CardContents>
+type ScanRequest = AnyScanRequest<CredentialImage, CardContents>
+type ScanResult = AnyScanResult<CardContents>
 
 const now = new Date('2025-07-14T12:00:00.000Z')
 const room101 = '48ebfb50-c531-43c5-b9ea-409f26dabbd7'

@@ -3,15 +3,20 @@ import {
   listAcsEncodersPage,
   requestEncoding,
   requestScan,
+} from '../../domain/encoders.js'
+import {
   simulateNextEncodeFailure,
   simulateNextEncodeSuccess,
   simulateNextScanFailure,
   simulateNextScanSuccess,
-} from '../../domain/encoders.js'
+} from '../../domain/sandbox-simulations.js'
 import { route } from '../../http/route.js'
 import { toPagination } from '../../resources/pagination.js'
 
-/** Encoders, encoding and scanning; the rules live in domain/encoders.ts and domain/encoding.ts. */
+/**
+ * Encoders, encoding and scanning; the rules live in domain/encoders.ts and
+ * domain/encoding.ts, the sandbox's simulate endpoints in domain/sandbox-simulations.ts.
+ */
 export const acsEncoderRoutes = [
   route('/acs/encoders/get', async ({ ctx, scope, input }) => ({
     acs_encoder: await getAcsEncoder(ctx, scope, input.acs_encoder_id),

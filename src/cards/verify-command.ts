@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { decide, readDump, readPublicKey } from './card-format.js'
+import { decide, readDump, readPublicKey } from './format.js'
 
 export interface VerifyOptions {
   publicKeyFile: string

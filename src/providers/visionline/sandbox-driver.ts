@@ -1,16 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { setTimeout as wait } from 'node:timers/promises'
-import type { CardContents } from '../db/schema.js'
 import type {
   CardState,
-  CredentialImage,
   DriverError,
   EncodeRequest,
   EncodeResult,
   EncoderDriver,
   ScanRequest,
   ScanResult,
-} from './types.js'
+} from '../types.js'
+import type { VisionlineCardContents, VisionlineCredentialImage } from './card.js'
+
+type CredentialImage = VisionlineCredentialImage
+type CardContents = VisionlineCardContents
+type Driver = EncoderDriver<CredentialImage, CardContents>
 
 /**
  * A virtual ASSA ABLOY Visionline encoder. It models the physical card: a card lies
@@ -37,7 +40,7 @@ const failure = (type: string): { ok: false; error: DriverError } => ({
 })
 
 /** A new blank card with a random 16-hex-digit number, as Visionline prints them. */
-export const blankCard = (): CardState => ({
+export const blankCard = (): CardState<CardContents> => ({
   card_number: randomBytes(8).toString('hex'),
   card_format: 'rfid48',
   contents: null,
@@ -74,9 +77,7 @@ export interface SandboxEncoderOptions {
  * down would, in an abortable wait. It writes nothing itself (the card it returns is
  * saved when the result is applied), so an operation cut off midway can run again.
  */
-export const createSandboxVisionlineDriver = ({
-  delayMs,
-}: SandboxEncoderOptions): EncoderDriver => ({
+export const createSandboxVisionlineDriver = ({ delayMs }: SandboxEncoderOptions): Driver => ({
   timeoutMs: delayMs + 10_000,
   canRetry: () => true,
   async encode(request, signal) {
@@ -89,7 +90,9 @@ export const createSandboxVisionlineDriver = ({
   },
 })
 
-const encodeCard = (request: EncodeRequest): EncodeResult => {
+const encodeCard = (
+  request: EncodeRequest<CredentialImage, CardContents>,
+): EncodeResult<CardContents> => {
   const { simulation, cardOnEncoder, cardOfCredential, credential } = request
   if (simulation?.outcome === 'error') return failure(simulation.error_code)
   if (cardOnEncoder === null && cardOfCredential === null) {
@@ -117,10 +120,12 @@ const encodeCard = (request: EncodeRequest): EncodeResult => {
   }
 }
 
-const scanCard = (request: ScanRequest): ScanResult => {
+const scanCard = (
+  request: ScanRequest<CredentialImage, CardContents>,
+): ScanResult<CardContents> => {
   const { simulation, cardOnEncoder, simulatedCredential, simulatedCard, now } = request
   if (simulation?.outcome === 'error') return failure(simulation.error_code)
-  const card: CardState = cardOnEncoder ?? {
+  const card: CardState<CardContents> = cardOnEncoder ?? {
     card_number: blankCard().card_number,
     card_format: 'rfid48',
     contents: null,

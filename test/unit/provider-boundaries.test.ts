@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative, sep } from 'node:path'
+import { describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+
+/**
+ * No brand name outside its provider's folder: everything that differs between
+ * access systems lives in src/providers/<system>/, and the core asks the registry.
+ * The brands are the provider folders themselves (`salto-ks` guards "salto"), so a
+ * new folder is guarded as soon as it exists. Exempt: the registry, which names
+ * each provider's folder in one import line, and migrations, which are history (the
+ * one that moved brand-named columns into `provider_data` names them).
+ */
+
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+const src = join(root, 'src')
+const providersDir = join(src, 'providers')
+
+const brandFolders = readdirSync(providersDir).filter((name) =>
+  statSync(join(providersDir, name)).isDirectory(),
+)
+/** Folders of things shared by every provider, not access systems. */
+const sharedFolders = new Set(['sandbox'])
+const brands = brandFolders
+  .filter((folder) => !sharedFolders.has(folder))
+  .map((folder) => ({ folder, word: folder.split('-')[0] ?? folder }))
+
+const exempt = (path: string): boolean =>
+  path === join('src', 'providers', 'index.ts') || path.startsWith(join('src', 'db', 'migrations'))
+
+const sourceFiles = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) return sourceFiles(path)
+    return name.endsWith('.ts') ? [path] : []
+  })
+
+describe('provider boundaries', () => {
+  test('the access systems are the provider folders', () => {
+    assert.deepEqual(brands.map((b) => b.folder).sort(), ['salto-ks', 'visionline'])
+  })
+
+  test('no brand name appears in src/ outside its provider folder', () => {
+    const offences: string[] = []
+    for (const file of sourceFiles(src)) {
+      const path = relative(root, file)
+      if (exempt(path)) continue
+      const lines = readFileSync(file, 'utf8').split('\n')
+      for (const { folder, word } of brands) {
+        if (path.startsWith(join('src', 'providers', folder) + sep)) continue
+        const pattern = new RegExp(word, 'i')
+        lines.forEach((line, index) => {
+          if (pattern.test(line))
+            offences.push(`${path}:${index + 1} names ${word}: ${line.trim()}`)
+        })
+      }
+    }
+    assert.deepEqual(offences, [])
+  })
+})
