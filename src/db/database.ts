@@ -9,6 +9,7 @@ import * as accessGrants from './migrations/0003_access_grants.js'
 import * as webhooks from './migrations/0004_webhooks.js'
 import * as actionAttemptLeases from './migrations/0005_action_attempt_leases.js'
 import * as auth from './migrations/0006_auth.js'
+import * as clientSessions from './migrations/0008_client_sessions.js'
 import type { DB } from './schema.js'
 
 /** Every migration, in order. Both databases run the same ones. */
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0004_webhooks': webhooks,
   '0005_action_attempt_leases': actionAttemptLeases,
   '0006_auth': auth,
+  '0008_client_sessions': clientSessions,
 }
 
 export interface Database {

@@ -13,6 +13,7 @@ import {
 } from '../db/acs-systems.js'
 import type { Page } from '../db/pagination.js'
 import { toAcsSystem } from '../resources/acs.js'
+import { assertReachable, keepReachable, reachableIds } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { notFound } from './errors.js'
 import { presentCredentials, presentEntrances } from './present.js'
@@ -38,7 +39,7 @@ export const listAcsSystemsOf = async (
     connected_account_id: input.connected_account_id,
     search: input.search,
   })
-  return rows.map(toAcsSystem)
+  return keepReachable(scope, 'acs_system', rows, (row) => row.acs_system_id).map(toAcsSystem)
 }
 
 export const getAcsEntrance = async (
@@ -46,6 +47,7 @@ export const getAcsEntrance = async (
   scope: WorkspaceScope,
   acsEntranceId: string,
 ): Promise<AcsEntrance> => {
+  assertReachable(scope, 'acs_entrance', acsEntranceId)
   const row = await findAcsEntrance(ctx.db, scope.workspace_id, acsEntranceId)
   if (!row) throw notFound('acs_entrance', acsEntranceId)
   const [entrance] = await presentEntrances(ctx.db, [row])
@@ -71,6 +73,7 @@ export const listAcsEntrancesPage = async (
       search: input.search,
       // location_id is the deprecated name of space_id.
       space_id: input.space_id ?? input.location_id ?? undefined,
+      only_ids: reachableIds(scope, 'acs_entrance'),
     },
     { limit: input.limit ?? 900, pageCursor: input.page_cursor },
   )
@@ -83,12 +86,14 @@ export const listCredentialsWithAccess = async (
   scope: WorkspaceScope,
   input: RouteRequestBody<'/acs/entrances/list_credentials_with_access'>,
 ): Promise<AcsCredential[]> => {
+  assertReachable(scope, 'acs_entrance', input.acs_entrance_id)
   const entrance = await findAcsEntrance(ctx.db, scope.workspace_id, input.acs_entrance_id)
   if (!entrance) throw notFound('acs_entrance', input.acs_entrance_id)
-  const rows = await listAcsCredentialsForEntrance(
-    ctx.db,
-    scope.workspace_id,
-    entrance.acs_entrance_id,
+  const rows = keepReachable(
+    scope,
+    'acs_credential',
+    await listAcsCredentialsForEntrance(ctx.db, scope.workspace_id, entrance.acs_entrance_id),
+    (row) => row.acs_credential_id,
   )
   const credentials = await presentCredentials(ctx.db, rows, ctx.now())
   if (!input.include_if?.includes('visionline_metadata.is_valid')) return credentials

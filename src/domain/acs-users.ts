@@ -15,6 +15,7 @@ import type { AcsSystemRow, AcsUserRow, Executor, UserIdentityRow } from '../db/
 import { findUserIdentitiesByIds, findUserIdentity } from '../db/user-identities.js'
 import { recordEvent } from '../events/log.js'
 import { toAcsUser } from '../resources/acs.js'
+import { reachableIds } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { assertNotManagedByAccessGrant, deleteCredentialRows } from './credential-removal.js'
 import { assertNotEmpty, invalidInput, notFound } from './errors.js'
@@ -167,6 +168,7 @@ export const listAcsUsersPage = async (
       user_identity_phone_number: input.user_identity_phone_number,
       created_before: parseOptionalTime(input.created_before, 'created_before'),
       search: input.search,
+      only_ids: reachableIds(scope, 'acs_user'),
     },
     { limit: input.limit ?? 500, pageCursor: input.page_cursor },
   )
