@@ -8,6 +8,7 @@ import { acsSystemRoutes } from './acs/systems.js'
 import { acsUserRoutes } from './acs/users.js'
 import { actionAttemptRoutes } from './action-attempts.js'
 import { clientSessionRoutes } from './client-sessions.js'
+import { connectedAccountRoutes } from './connected-accounts.js'
 import { eventRoutes } from './events.js'
 import { spaceRoutes } from './spaces.js'
 import { userIdentityRoutes } from './user-identities.js'
@@ -30,4 +31,5 @@ export const routes: RouteDefinition[] = [
   ...accessMethodRoutes,
   ...webhookRoutes,
   ...clientSessionRoutes,
+  ...connectedAccountRoutes,
 ]

@@ -5,7 +5,14 @@ import { operationSecurities, requestSchema } from '../../src/contract/openapi.j
 import { documentSecurityTable } from '../../src/http/security.js'
 import { routes } from '../../src/routes/index.js'
 import { assertErrorBody, assertResource } from '../support/contract.js'
-import { expectApiError, frontDesk, hotel, room101, since } from '../support/sandbox.js'
+import {
+  expectApiError,
+  frontDesk,
+  hotel,
+  room101,
+  saltoSystemId,
+  since,
+} from '../support/sandbox.js'
 import { sandboxWorkspaceId, TestServer } from '../support/server.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
 
@@ -18,7 +25,6 @@ import { forEachDatabase, useServer } from '../support/suite.js'
  */
 
 const room102 = 'f74e4879-5991-4e2f-a368-888983dcfbfc'
-const saltoSite = '22222222-2222-2222-2222-222222222222'
 
 /** Served endpoints whose security lists a plain client session, from the document. */
 const clientSessionEndpoints = (): string[] => {
@@ -75,6 +81,8 @@ forEachDatabase('client sessions', (kind) => {
   let bobAttemptId = ''
   let bobSessionId = ''
   let bobEventId = ''
+  let saltoAccount = ''
+  let saltoSite = ''
 
   const browser = (key: string) =>
     SeamHttp.fromPublishableKey(publishableKey, key, { endpoint: server.current.url })
@@ -100,6 +108,8 @@ forEachDatabase('client sessions', (kind) => {
     const [event] = await seam.events.list({ since, acs_user_id: bob.acsUserId })
     bobEventId = event?.event_id ?? ''
     assert.ok(bobEventId)
+    saltoSite = await saltoSystemId(seam)
+    saltoAccount = (await seam.acs.systems.get({ acs_system_id: saltoSite })).connected_account_id
   })
 
   test('a browser with a publishable key sees its own guest once granted, nothing else', async () => {
@@ -170,6 +180,9 @@ forEachDatabase('client sessions', (kind) => {
       bobSessionId,
       bobEventId,
       room102,
+      // Ann's guest reaches nothing of the Salto KS site.
+      saltoSite,
+      saltoAccount,
     ]
     // Values by parameter name: everything names Bob's things, or what Ann does not reach.
     const values: Record<string, unknown> = {
@@ -182,6 +195,8 @@ forEachDatabase('client sessions', (kind) => {
       acs_entrance_ids: [room102],
       acs_system_id: saltoSite,
       acs_system_ids: [saltoSite],
+      connected_account_id: saltoAccount,
+      connected_account_ids: [saltoAccount],
       action_attempt_id: bobAttemptId,
       client_session_id: bobSessionId,
       user_identifier_key: bob.key,
@@ -192,7 +207,8 @@ forEachDatabase('client sessions', (kind) => {
     const endpoints = clientSessionEndpoints()
     // The document's list, as served (a new one joins the sweep by itself).
     assert.ok(endpoints.includes('/acs/credentials/list') && endpoints.includes('/events/list'))
-    assert.ok(endpoints.length >= 15, endpoints.join(', '))
+    assert.ok(endpoints.includes('/connected_accounts/get'))
+    assert.ok(endpoints.length >= 16, endpoints.join(', '))
     for (const path of endpoints) {
       const properties = Object.keys(
         (requestSchema(path).properties as Record<string, unknown> | undefined) ?? {},
