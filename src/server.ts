@@ -10,6 +10,7 @@ import { operationMethods } from './contract/openapi.js'
 import { type RequestContract, requestContract } from './contract/validation.js'
 import type { DomainContext } from './domain/context.js'
 import { DomainError } from './domain/errors.js'
+import { enforceRateLimit } from './domain/rate-limit.js'
 import { authenticate } from './http/auth.js'
 import { answerClientError, type ErrorBody, toHttpFailure } from './http/errors.js'
 import type { RouteDefinition } from './http/route.js'
@@ -104,6 +105,7 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
         ...(failure.validationErrors ? { validation_errors: failure.validationErrors } : {}),
       },
     }
+    if (failure.headers) reply.headers(failure.headers)
     return reply.status(failure.status).send(body)
   }
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error))
@@ -143,6 +145,7 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
       url: definition.path,
       handler: async (request, reply) => {
         const principal = await authenticate(ctx, security, request, definition.path)
+        await enforceRateLimit(ctx, principal)
         const scope = principal.workspace
         if (!scope && definition.workspace === 'required') {
           // The document lets no such endpoint be called without a workspace; this

@@ -11,6 +11,8 @@ export interface DomainContext {
   settings: {
     /** Age at which an action attempt not yet started expires. */
     actionAttemptTimeoutMs: number
+    /** Token bucket per credential (see rate-limit.ts); none: unlimited. */
+    rateLimit?: { rate: number; burst: number } | undefined
   }
   /** Tells this process's worker that an action attempt was queued. */
   wakeWorker(): void
