@@ -4,9 +4,14 @@ import { after, before, describe, test } from 'node:test'
 import { PGlite } from '@electric-sql/pglite'
 import { type Insertable, Kysely, PGliteDialect } from 'kysely'
 import { up } from '../../src/db/migrations/0001_core.js'
-import { type Page, type PageRequest, paginate } from '../../src/db/pagination.js'
+import {
+  InvalidCursorError,
+  type Page,
+  type PageRequest,
+  paginate,
+} from '../../src/db/pagination.js'
 import { type AcsEncodersTable, type DB, json } from '../../src/db/schema.js'
-import { DomainError } from '../../src/domain/errors.js'
+import { toHttpFailure } from '../../src/http/errors.js'
 
 /** Deterministic, well-spread UUIDs, so insertion order and id order differ. */
 const uuid = (name: string): string => {
@@ -141,11 +146,16 @@ const walk = async <T>(fetch: (cursor: string | null) => Promise<Page<T>>): Prom
 
 const invalidCursor = async (cursor: string): Promise<void> => {
   await assert.rejects(page(workspace, { limit: 5, pageCursor: cursor }), (error: unknown) => {
-    assert.ok(error instanceof DomainError, `expected DomainError, got ${String(error)}`)
-    assert.equal(error.kind, 'invalid_input')
-    assert.equal(error.type, 'invalid_input')
-    assert.equal(error.message, 'page_cursor is not a cursor returned by this endpoint')
-    assert.deepEqual(error.validationErrors, {
+    // db/ raises its own error (it imports nothing above it); the HTTP layer maps it.
+    assert.ok(
+      error instanceof InvalidCursorError,
+      `expected InvalidCursorError, got ${String(error)}`,
+    )
+    const failure = toHttpFailure(error)
+    assert.equal(failure.status, 400)
+    assert.equal(failure.type, 'invalid_input')
+    assert.equal(failure.message, 'page_cursor is not a cursor returned by this endpoint')
+    assert.deepEqual(failure.validationErrors, {
       _errors: [],
       page_cursor: { _errors: ['page_cursor is not a cursor returned by this endpoint'] },
     })
