@@ -93,7 +93,7 @@ export const updateConnectedAccountSettings = async (
   }
   return ctx.db.transaction().execute(async (db) => {
     const row = await requireAccount(db, scope, input.connected_account_id, { forUpdate: true })
-    const updated = await updateConnectedAccount(db, row.connected_account_id, {
+    const changes = {
       ...(input.display_name !== undefined ? { display_name: input.display_name.trim() } : {}),
       ...(metadata !== undefined ? { custom_metadata: json(metadata) } : {}),
       ...(input.automatically_manage_new_devices !== undefined
@@ -102,7 +102,10 @@ export const updateConnectedAccountSettings = async (
       ...(input.accepted_capabilities !== undefined
         ? { accepted_capabilities: json([...new Set(input.accepted_capabilities)]) }
         : {}),
-    })
+    }
+    // Nothing to change (only the id given): the account as it is.
+    if (Object.keys(changes).length === 0) return present(row)
+    const updated = await updateConnectedAccount(db, row.connected_account_id, changes)
     return present(updated ?? row)
   })
 }

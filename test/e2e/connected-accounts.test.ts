@@ -72,6 +72,12 @@ forEachDatabase('connected accounts', (kind) => {
     assertResource('connected_account', replaced)
     assert.deepEqual(replaced.custom_metadata, { floor: '2' })
 
+    // Only the id: nothing changes.
+    await seam.connectedAccounts.update({ connected_account_id: hotelAccount })
+    assert.deepEqual(
+      (await seam.connectedAccounts.get({ connected_account_id: hotelAccount })).custom_metadata,
+      { floor: '2' },
+    )
     await expectApiError(
       seam.connectedAccounts.get({ connected_account_id: unknownId }),
       404,
