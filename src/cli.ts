@@ -39,7 +39,7 @@ Commands:
 Environment: PORT, HOST, DATABASE_URL, KEYSMITH_DATA_DIR, KEYSMITH_SEED_API_KEY,
 KEYSMITH_SANDBOX_ACTION_DELAY_MS, KEYSMITH_ACTION_ATTEMPT_TIMEOUT_MS,
 KEYSMITH_WORKER_POLL_MS, KEYSMITH_WEBHOOK_RETRY_SCHEDULE_MS, KEYSMITH_WEBHOOK_TIMEOUT_MS,
-LOG_LEVEL (see README.md).
+KEYSMITH_RATE_LIMIT, LOG_LEVEL (see README.md).
 
 These commands work while a server runs: on PostgreSQL they use the database; on the
 embedded database they go through the running server's admin channel.`

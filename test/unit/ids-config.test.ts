@@ -65,6 +65,7 @@ describe('loadConfig', () => {
       runWorkers: true,
       webhookRetryScheduleMs: defaultRetryScheduleMs,
       webhookTimeoutMs: 10_000,
+      rateLimit: { rate: 1000, burst: 2000 },
       logLevel: 'info',
     })
   })
@@ -101,6 +102,7 @@ describe('loadConfig', () => {
       KEYSMITH_WORKERS: 'off',
       KEYSMITH_WEBHOOK_RETRY_SCHEDULE_MS: '100, 200,300',
       KEYSMITH_WEBHOOK_TIMEOUT_MS: '50',
+      KEYSMITH_RATE_LIMIT: '5:10',
       LOG_LEVEL: 'debug',
     })
     assert.deepEqual(config, {
@@ -117,6 +119,7 @@ describe('loadConfig', () => {
       runWorkers: false,
       webhookRetryScheduleMs: [100, 200, 300],
       webhookTimeoutMs: 50,
+      rateLimit: { rate: 5, burst: 10 },
       logLevel: 'debug',
     })
   })
