@@ -20,6 +20,12 @@ Commands:
                                          Create another API key for a workspace
   api-keys list --workspace-id <id>      List a workspace's API keys (active and revoked)
   api-keys revoke <id>                   Revoke an API key: it stops working at once
+  publishable-keys create --workspace-id <id> [--name <name>]
+                                         Create a publishable key (seam_pk…) with which a
+                                         browser gets client sessions; printed once
+  publishable-keys list --workspace-id <id>
+                                         List a workspace's publishable keys
+  publishable-keys revoke <id>           Revoke a publishable key: it stops at once
   users create --email <email>           Create a user (who can hold personal access tokens)
   users add-to-workspace --email <email> --workspace-id <id>
                                          Make a user a member of a workspace
@@ -38,7 +44,7 @@ Environment: PORT, HOST, DATABASE_URL, KEYSMITH_DATA_DIR, KEYSMITH_SEED_API_KEY,
 KEYSMITH_SANDBOX_ACTION_DELAY_MS, KEYSMITH_ACTION_ATTEMPT_TIMEOUT_MS,
 KEYSMITH_WORKER_POLL_MS, KEYSMITH_WEBHOOK_RETRY_SCHEDULE_MS, KEYSMITH_WEBHOOK_TIMEOUT_MS,
 KEYSMITH_REQUEST_TIMEOUT_MS, KEYSMITH_HEADERS_TIMEOUT_MS, KEYSMITH_KEEP_ALIVE_TIMEOUT_MS,
-KEYSMITH_SHUTDOWN_TIMEOUT_MS, LOG_LEVEL (see README.md).
+KEYSMITH_SHUTDOWN_TIMEOUT_MS, KEYSMITH_RATE_LIMIT, LOG_LEVEL (see README.md).
 
 These commands work while a server runs: on PostgreSQL they use the database; on the
 embedded database they go through the running server's admin channel.`
@@ -217,6 +223,31 @@ const main = async (argv: string[]): Promise<void> => {
           ? `API key ${revoked.api_key_id} was already revoked at ${revoked.revoked_at}\n`
           : `Revoked API key ${revoked.api_key_id}\n`,
       )
+      return
+    }
+    case 'publishable-keys create': {
+      const created = await admin('publishable-keys.create', {
+        workspace_id: required('workspace-id'),
+        name: values.name,
+      })
+      write(
+        `Publishable key ${created.publishable_key_id}\n` +
+          `Key: ${created.publishable_key}  (stored only as a hash: keep it now)\n`,
+      )
+      return
+    }
+    case 'publishable-keys list': {
+      const keys = await admin('publishable-keys.list', { workspace_id: required('workspace-id') })
+      if (keys.length === 0) write('No publishable keys.\n')
+      for (const k of keys) {
+        const state = k.revoked_at ? `revoked ${k.revoked_at}` : 'active'
+        write(`${k.publishable_key_id}  ${state}  created ${k.created_at}  ${k.name}\n`)
+      }
+      return
+    }
+    case 'publishable-keys revoke': {
+      const revoked = await admin('publishable-keys.revoke', { publishable_key_id: idOperand() })
+      write(`Revoked publishable key ${revoked.publishable_key_id}\n`)
       return
     }
     case 'users create': {

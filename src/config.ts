@@ -39,7 +39,34 @@ export interface Config {
   keepAliveTimeoutMs: number
   /** SIGTERM drains for at most this long, then the process exits anyway. */
   shutdownTimeoutMs: number
+  /** Requests per second per credential, with a burst; undefined: no limit. */
+  rateLimit: RateLimit | undefined
   logLevel: string
+}
+
+export interface RateLimit {
+  /** Tokens added per second. */
+  rate: number
+  /** Most tokens a bucket holds: how many requests may come at once. */
+  burst: number
+}
+
+/** The default: far above what an app (or any test or seed flow) sends per credential. */
+export const defaultRateLimit: RateLimit = { rate: 1000, burst: 2000 }
+
+/** `KEYSMITH_RATE_LIMIT`: `100` (100/s, burst 100), `100:200` (burst 200) or `off`. */
+export const parseRateLimit = (raw: string | undefined): RateLimit | undefined => {
+  if (raw === undefined || raw === '') return defaultRateLimit
+  if (raw === 'off') return undefined
+  const match = /^(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(raw)
+  const rate = Number(match?.[1])
+  const burst = match?.[2] === undefined ? Math.max(1, Math.ceil(rate)) : Number(match[2])
+  if (!match || !(rate > 0) || !Number.isSafeInteger(burst) || burst < 1) {
+    throw new ConfigError(
+      `KEYSMITH_RATE_LIMIT must be "<requests per second>[:<burst>]" (e.g. 100 or 100:200) or "off", got "${raw}"`,
+    )
+  }
+  return { rate, burst }
 }
 
 export class ConfigError extends Error {}
@@ -109,6 +136,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     headersTimeoutMs: integer(env, 'KEYSMITH_HEADERS_TIMEOUT_MS', 10_000, 1),
     keepAliveTimeoutMs: integer(env, 'KEYSMITH_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1),
     shutdownTimeoutMs: integer(env, 'KEYSMITH_SHUTDOWN_TIMEOUT_MS', 30_000, 1),
+    rateLimit: parseRateLimit(env.KEYSMITH_RATE_LIMIT),
     logLevel: env.LOG_LEVEL || 'info',
   }
 }

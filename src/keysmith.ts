@@ -78,7 +78,10 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     db: database.db,
     now,
     providers,
-    settings: { actionAttemptTimeoutMs: config.actionAttemptTimeoutMs },
+    settings: {
+      actionAttemptTimeoutMs: config.actionAttemptTimeoutMs,
+      rateLimit: config.rateLimit,
+    },
     wakeWorker: () => worker.wake(),
   }
   // On the embedded database the CLI cannot open the data folder while this process

@@ -12,6 +12,7 @@ import { type RequestContract, requestContract } from './contract/validation.js'
 import { withDeadline } from './db/deadline.js'
 import type { DomainContext } from './domain/context.js'
 import { DomainError } from './domain/errors.js'
+import { enforceRateLimit } from './domain/rate-limit.js'
 import { authenticate } from './http/auth.js'
 import { answerClientError, type ErrorBody, toHttpFailure } from './http/errors.js'
 import type { RouteDefinition } from './http/route.js'
@@ -170,6 +171,7 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
         ...(failure.validationErrors ? { validation_errors: failure.validationErrors } : {}),
       },
     }
+    if (failure.headers) reply.headers(failure.headers)
     return reply.status(failure.status).send(body)
   }
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error))
@@ -216,6 +218,7 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
       handler: async (request, reply) => {
         const body = await withDeadline(timeouts.requestMs, async () => {
           const principal = await authenticate(ctx, security, request, definition.path)
+          await enforceRateLimit(ctx, principal)
           const scope = principal.workspace
           if (!scope && definition.workspace === 'required') {
             // The document lets no such endpoint be called without a workspace; this

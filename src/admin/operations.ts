@@ -1,5 +1,10 @@
 import type { DeliveryStatus, Executor } from '../db/schema.js'
 import { listDeliveries } from '../db/webhooks.js'
+import {
+  createPublishableKey,
+  revokePublishableKey,
+  workspacePublishableKeys,
+} from '../domain/client-sessions.js'
 import { DomainError, invalidInput } from '../domain/errors.js'
 import { parseId } from '../domain/ids.js'
 import {
@@ -98,6 +103,19 @@ const operations = {
     const { api_key, already_revoked } = await revokeApiKey(db, text(args, 'api_key_id'), now)
     return { api_key_id: api_key.api_key_id, revoked_at: api_key.revoked_at, already_revoked }
   },
+
+  'publishable-keys.create': async (db: Executor, args: AdminArgs, now: Date) =>
+    createPublishableKey(db, {
+      workspaceId: text(args, 'workspace_id'),
+      name: optionalText(args, 'name'),
+      now,
+    }),
+
+  'publishable-keys.list': async (db: Executor, args: AdminArgs) =>
+    workspacePublishableKeys(db, text(args, 'workspace_id')),
+
+  'publishable-keys.revoke': async (db: Executor, args: AdminArgs, now: Date) =>
+    revokePublishableKey(db, text(args, 'publishable_key_id'), now),
 
   'users.create': async (db: Executor, args: AdminArgs, now: Date) => {
     const user = await createUser(db, text(args, 'email'), now)

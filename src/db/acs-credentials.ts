@@ -50,6 +50,8 @@ export interface AcsCredentialFilters {
   is_multi_phone_sync_credential?: boolean | undefined
   created_before?: Date | undefined
   search?: string | undefined
+  /** A client session's reach: only these ids (see domain/client-session-scope.ts). */
+  only_ids?: readonly string[] | undefined
 }
 
 export const listAcsCredentials = async (
@@ -62,6 +64,10 @@ export const listAcsCredentials = async (
     .selectFrom('acs_credentials')
     .selectAll('acs_credentials')
     .where('acs_credentials.workspace_id', '=', workspaceId)
+  if (filters.only_ids !== undefined) {
+    if (filters.only_ids.length === 0) return { items: [], nextPageCursor: null }
+    query = query.where('acs_credentials.acs_credential_id', 'in', [...filters.only_ids])
+  }
   if (filters.acs_user_id !== undefined) {
     query = query.where('acs_credentials.acs_user_id', '=', filters.acs_user_id)
   }

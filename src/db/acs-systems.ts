@@ -118,6 +118,8 @@ export interface AcsEntranceFilters {
   connected_account_id?: string | undefined
   search?: string | undefined
   space_id?: string | undefined
+  /** A client session's reach: only these ids (see domain/client-session-scope.ts). */
+  only_ids?: readonly string[] | undefined
 }
 
 export const listAcsEntrances = async (
@@ -130,6 +132,10 @@ export const listAcsEntrances = async (
     .selectFrom('acs_entrances')
     .selectAll('acs_entrances')
     .where('acs_entrances.workspace_id', '=', workspaceId)
+  if (filters.only_ids !== undefined) {
+    if (filters.only_ids.length === 0) return { items: [], nextPageCursor: null }
+    query = query.where('acs_entrances.acs_entrance_id', 'in', [...filters.only_ids])
+  }
   if (filters.acs_system_id !== undefined) {
     query = query.where('acs_entrances.acs_system_id', '=', filters.acs_system_id)
   }

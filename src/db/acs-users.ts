@@ -80,6 +80,8 @@ export interface AcsUserFilters {
   user_identity_phone_number?: string | undefined
   created_before?: Date | undefined
   search?: string | undefined
+  /** A client session's reach: only these ids (see domain/client-session-scope.ts). */
+  only_ids?: readonly string[] | undefined
 }
 
 export const listAcsUsers = async (
@@ -89,6 +91,10 @@ export const listAcsUsers = async (
   page: PageRequest,
 ): Promise<Page<AcsUserRow>> => {
   let query = db.selectFrom('acs_users').selectAll().where('workspace_id', '=', workspaceId)
+  if (filters.only_ids !== undefined) {
+    if (filters.only_ids.length === 0) return { items: [], nextPageCursor: null }
+    query = query.where('acs_user_id', 'in', [...filters.only_ids])
+  }
   if (filters.acs_system_id !== undefined) {
     query = query.where('acs_system_id', '=', filters.acs_system_id)
   }

@@ -11,6 +11,7 @@ import * as webhooks from './migrations/0004_webhooks.js'
 import * as actionAttemptLeases from './migrations/0005_action_attempt_leases.js'
 import * as auth from './migrations/0006_auth.js'
 import * as providerData from './migrations/0007_provider_data.js'
+import * as clientSessions from './migrations/0008_client_sessions.js'
 import type { DB } from './schema.js'
 
 /** Every migration, in order. Both databases run the same ones. */
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0005_action_attempt_leases': actionAttemptLeases,
   '0006_auth': auth,
   '0007_provider_data': providerData,
+  '0008_client_sessions': clientSessions,
 }
 
 export interface Database {

@@ -66,7 +66,48 @@ export interface ConnectedAccountsTable {
   account_type: string
   account_type_display_name: string
   display_name: string
+  automatically_manage_new_devices: ColumnType<boolean, boolean | undefined, boolean>
+  custom_metadata: ColumnType<Record<string, string | boolean>, string | undefined, string>
+  accepted_capabilities: ColumnType<string[], string | undefined, string>
   created_at: Date
+}
+
+export interface ServerSecretsTable {
+  name: string
+  value: string
+}
+
+export interface PublishableKeysTable {
+  publishable_key_id: string
+  workspace_id: string
+  name: string
+  /** sha256 of the whole key; the key itself is never stored. */
+  key_hash: string
+  created_at: Date
+  revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>
+}
+
+export interface ClientSessionsTable {
+  client_session_id: string
+  workspace_id: string
+  /** sha256 of the token (an HMAC of the id, see migration 0008); the token is never stored. */
+  token_hash: string
+  user_identifier_key: string | null
+  /** What the session was granted (grant_access adds to these). */
+  user_identity_ids: ColumnType<string[], string | undefined, string>
+  connected_account_ids: ColumnType<string[], string | undefined, string>
+  /** The publishable key a browser made it with, if it was. */
+  publishable_key_id: string | null
+  created_at: Date
+  expires_at: Date
+  revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>
+}
+
+/** One token bucket per credential, shared by every process on the database. */
+export interface RateLimitBucketsTable {
+  credential_key: string
+  tokens: number
+  updated_at: Date
 }
 
 export interface AcsSystemsTable {
@@ -393,6 +434,10 @@ export interface DB {
   webhooks: WebhooksTable
   webhook_deliveries: WebhookDeliveriesTable
   webhook_delivery_attempts: WebhookDeliveryAttemptsTable
+  server_secrets: ServerSecretsTable
+  publishable_keys: PublishableKeysTable
+  client_sessions: ClientSessionsTable
+  rate_limit_buckets: RateLimitBucketsTable
 }
 
 /** A connection or an open transaction: repositories accept either. */
@@ -416,4 +461,7 @@ export type AccessGrantRow = Selectable<AccessGrantsTable>
 export type AccessMethodRow = Selectable<AccessMethodsTable>
 export type WebhookRow = Selectable<WebhooksTable>
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>
+export type ConnectedAccountRow = Selectable<ConnectedAccountsTable>
+export type PublishableKeyRow = Selectable<PublishableKeysTable>
+export type ClientSessionRow = Selectable<ClientSessionsTable>
 export type WebhookDeliveryAttemptRow = Selectable<WebhookDeliveryAttemptsTable>

@@ -45,6 +45,8 @@ export interface UserIdentityFilters {
   user_identity_ids?: string[] | undefined
   created_before?: Date | undefined
   search?: string | undefined
+  /** A client session's reach: only these ids (see domain/client-session-scope.ts). */
+  only_ids?: readonly string[] | undefined
 }
 
 export const listUserIdentities = async (
@@ -54,6 +56,10 @@ export const listUserIdentities = async (
   page: PageRequest,
 ): Promise<Page<UserIdentityRow>> => {
   let query = db.selectFrom('user_identities').selectAll().where('workspace_id', '=', workspaceId)
+  if (filters.only_ids !== undefined) {
+    if (filters.only_ids.length === 0) return { items: [], nextPageCursor: null }
+    query = query.where('user_identity_id', 'in', [...filters.only_ids])
+  }
   if (filters.user_identity_ids !== undefined) {
     const ids = filters.user_identity_ids.filter(isUuid)
     if (ids.length === 0) return { items: [], nextPageCursor: null }

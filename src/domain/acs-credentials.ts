@@ -26,6 +26,7 @@ import { recordEvent } from '../events/log.js'
 import { type ReservationRole, withData } from '../providers/access-system.js'
 import type { ProviderRegistry } from '../providers/index.js'
 import { ensureAcsUserForIdentity, requireAcsUser } from './acs-users.js'
+import { reachableIds } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { assertNotManagedByAccessGrant, deleteCredentialRows } from './credential-removal.js'
 import { invalidInput, notFound } from './errors.js'
@@ -298,6 +299,7 @@ export const listAcsCredentialsPage = async (
       is_multi_phone_sync_credential: input.is_multi_phone_sync_credential,
       created_before: parseOptionalTime(input.created_before, 'created_before'),
       search: input.search,
+      only_ids: reachableIds(scope, 'acs_credential'),
     },
     { limit: input.limit ?? 500, pageCursor: input.page_cursor },
   )

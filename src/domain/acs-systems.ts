@@ -12,6 +12,7 @@ import {
   listAcsSystems,
 } from '../db/acs-systems.js'
 import type { Page } from '../db/pagination.js'
+import { assertReachable, keepReachable, reachableIds } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { notFound } from './errors.js'
 import { presentCredentials, presentEntrances, presentSystem } from './present.js'
@@ -37,7 +38,9 @@ export const listAcsSystemsOf = async (
     connected_account_id: input.connected_account_id,
     search: input.search,
   })
-  return rows.map((row) => presentSystem(ctx.providers, row))
+  return keepReachable(scope, 'acs_system', rows, (row) => row.acs_system_id).map((row) =>
+    presentSystem(ctx.providers, row),
+  )
 }
 
 export const getAcsEntrance = async (
@@ -45,6 +48,7 @@ export const getAcsEntrance = async (
   scope: WorkspaceScope,
   acsEntranceId: string,
 ): Promise<AcsEntrance> => {
+  assertReachable(scope, 'acs_entrance', acsEntranceId)
   const row = await findAcsEntrance(ctx.db, scope.workspace_id, acsEntranceId)
   if (!row) throw notFound('acs_entrance', acsEntranceId)
   const [entrance] = await presentEntrances(ctx.db, ctx.providers, [row])
@@ -70,6 +74,7 @@ export const listAcsEntrancesPage = async (
       search: input.search,
       // location_id is the deprecated name of space_id.
       space_id: input.space_id ?? input.location_id ?? undefined,
+      only_ids: reachableIds(scope, 'acs_entrance'),
     },
     { limit: input.limit ?? 900, pageCursor: input.page_cursor },
   )
@@ -82,12 +87,14 @@ export const listCredentialsWithAccess = async (
   scope: WorkspaceScope,
   input: RouteRequestBody<'/acs/entrances/list_credentials_with_access'>,
 ): Promise<AcsCredential[]> => {
+  assertReachable(scope, 'acs_entrance', input.acs_entrance_id)
   const entrance = await findAcsEntrance(ctx.db, scope.workspace_id, input.acs_entrance_id)
   if (!entrance) throw notFound('acs_entrance', input.acs_entrance_id)
-  const rows = await listAcsCredentialsForEntrance(
-    ctx.db,
-    scope.workspace_id,
-    entrance.acs_entrance_id,
+  const rows = keepReachable(
+    scope,
+    'acs_credential',
+    await listAcsCredentialsForEntrance(ctx.db, scope.workspace_id, entrance.acs_entrance_id),
+    (row) => row.acs_credential_id,
   )
   const credentials = await presentCredentials(ctx.db, ctx.providers, rows, ctx.now())
   const conditions = input.include_if ?? []

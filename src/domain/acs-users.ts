@@ -16,6 +16,7 @@ import { findUserIdentitiesByIds, findUserIdentity } from '../db/user-identities
 import { recordEvent } from '../events/log.js'
 import type { ProviderRegistry } from '../providers/index.js'
 import { toAcsUser } from '../resources/acs.js'
+import { reachableIds } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { assertNotManagedByAccessGrant, deleteCredentialRows } from './credential-removal.js'
 import { assertNotEmpty, invalidInput, notFound } from './errors.js'
@@ -171,6 +172,7 @@ export const listAcsUsersPage = async (
       user_identity_phone_number: input.user_identity_phone_number,
       created_before: parseOptionalTime(input.created_before, 'created_before'),
       search: input.search,
+      only_ids: reachableIds(scope, 'acs_user'),
     },
     { limit: input.limit ?? 500, pageCursor: input.page_cursor },
   )

@@ -10,6 +10,7 @@ import type { Page } from '../db/pagination.js'
 import { type ActionAttemptRow, type Executor, json } from '../db/schema.js'
 import type { ProviderRegistry } from '../providers/index.js'
 import { toActionAttempt } from '../resources/action-attempt.js'
+import { reachesRecord } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { notFound } from './errors.js'
 import { newId } from './ids.js'
@@ -113,7 +114,8 @@ export const getActionAttempt = async (
   actionAttemptId: string,
 ): Promise<ActionAttempt> => {
   const row = await findActionAttempt(ctx.db, scope.workspace_id, actionAttemptId)
-  if (!row) throw notFound('action_attempt', actionAttemptId)
+  // A client session sees an attempt only if everything it names is in its reach.
+  if (!row || !reachesRecord(scope, row.input)) throw notFound('action_attempt', actionAttemptId)
   return toActionAttempt(row)
 }
 

@@ -11,6 +11,8 @@ export interface DomainContext {
   settings: {
     /** Age at which an action attempt not yet started expires. */
     actionAttemptTimeoutMs: number
+    /** Token bucket per credential (see rate-limit.ts); none: unlimited. */
+    rateLimit?: { rate: number; burst: number } | undefined
   }
   /** Tells this process's worker that an action attempt was queued. */
   wakeWorker(): void
@@ -20,6 +22,22 @@ export interface DomainContext {
 export interface WorkspaceScope {
   workspace_id: string
   is_sandbox: boolean
+  /**
+   * Set for a client session: the only resources the request may see or touch.
+   * The rule is in client-session-scope.ts; list and get queries apply it.
+   */
+  reach?: ClientSessionReach | undefined
+}
+
+/** What a client session reaches, id sets per resource (see client-session-scope.ts). */
+export interface ClientSessionReach {
+  client_session_id: string
+  user_identity: ReadonlySet<string>
+  connected_account: ReadonlySet<string>
+  acs_system: ReadonlySet<string>
+  acs_user: ReadonlySet<string>
+  acs_credential: ReadonlySet<string>
+  acs_entrance: ReadonlySet<string>
 }
 
 /** Who is calling: a workspace's API key, or a user's personal access token. */
@@ -31,4 +49,12 @@ export type Principal =
       personal_access_token_id: string
       /** The workspace its seam-workspace header names (the user is a member); none without it. */
       workspace: WorkspaceScope | undefined
+    }
+  /** A browser's publishable key: it may only make or find client sessions. */
+  | { kind: 'publishable_key'; publishable_key_id: string; workspace: WorkspaceScope }
+  /** A client session token: its scope carries what the session reaches. */
+  | {
+      kind: 'client_session'
+      client_session_id: string
+      workspace: WorkspaceScope & { reach: ClientSessionReach }
     }

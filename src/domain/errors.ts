@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'not_found'
   | 'conflict'
   | 'unsupported_media_type'
+  | 'too_many_requests'
 
 /**
  * `validation_errors` in Seam's shape (zod's `format()`): messages about the input as
@@ -47,6 +48,16 @@ const labels: Record<string, string> = {
   space: 'Space',
   access_grant: 'Access Grant',
   access_method: 'Access method',
+}
+
+/** 429: the credential's token bucket is empty; `retryAfterSeconds` goes in Retry-After. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('too_many_requests', 'rate_limited', message)
+  }
 }
 
 /** 404 with Seam's `<resource>_not_found` type. */

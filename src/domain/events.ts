@@ -1,6 +1,7 @@
 import type { RouteRequestBody, SeamEvent } from '@seamapi/types/connect'
 import { type EventResourceFilter, findEvent, listEvents } from '../db/events.js'
 import { toEvent } from '../resources/event.js'
+import { reachesRecord } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { invalidInput, notFound } from './errors.js'
 import { parseTime } from './time.js'
@@ -59,17 +60,37 @@ export const listEventsOf = async (
     input.event_type !== undefined || input.event_types !== undefined
       ? [...(input.event_type ? [input.event_type] : []), ...(input.event_types ?? [])]
       : undefined
-  const rows = await listEvents(ctx.db, scope.workspace_id, {
+  const limit = Math.max(1, Math.min(Math.floor(input.limit ?? 500), 1000))
+  const offset = Math.max(0, Math.floor(input.unstable_offset ?? 0))
+  const filters = {
     eventTypes,
     eventIds: input.event_ids,
     since: input.since !== undefined ? parseTime(input.since, 'since') : undefined,
     after,
     before,
     resources,
-    limit: Math.max(1, Math.min(Math.floor(input.limit ?? 500), 1000)),
-    offset: Math.max(0, Math.floor(input.unstable_offset ?? 0)),
-  })
-  return rows.map((row) => toEvent(row.payload))
+  }
+  if (!scope.reach) {
+    const rows = await listEvents(ctx.db, scope.workspace_id, { ...filters, limit, offset })
+    return rows.map((row) => toEvent(row.payload))
+  }
+  // A client session: only events about what it reaches (client-session-scope.ts),
+  // read in batches until `offset + limit` visible events are found.
+  const visible: SeamEvent[] = []
+  const batch = 1000
+  // At most 20,000 events are read: a session sees recent events about its guest.
+  for (let skip = 0; visible.length < offset + limit && skip < 20 * batch; skip += batch) {
+    const rows = await listEvents(ctx.db, scope.workspace_id, {
+      ...filters,
+      limit: batch,
+      offset: skip,
+    })
+    for (const row of rows) {
+      if (reachesRecord(scope, row.payload)) visible.push(toEvent(row.payload))
+    }
+    if (rows.length < batch) break
+  }
+  return visible.slice(offset, offset + limit)
 }
 
 export const getEvent = async (
@@ -88,6 +109,6 @@ export const getEvent = async (
           event_type: input.event_type,
         })
       : undefined
-  if (!row) throw notFound('event', input.event_id)
+  if (!row || !reachesRecord(scope, row.payload)) throw notFound('event', input.event_id)
   return toEvent(row.payload)
 }

@@ -29,6 +29,7 @@ import {
   presentUsers,
   requireAcsUser,
 } from './acs-users.js'
+import { assertReachable, reachableIds } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { assertNotEmpty, DomainError, invalidInput, notFound } from './errors.js'
 import { newId } from './ids.js'
@@ -151,6 +152,7 @@ export const listUserIdentitiesPage = async (
       user_identity_ids: input.user_identity_ids,
       created_before: parseOptionalTime(input.created_before, 'created_before'),
       search: input.search,
+      only_ids: reachableIds(scope, 'user_identity'),
     },
     { limit: input.limit ?? 500, pageCursor: input.page_cursor },
   )
@@ -294,6 +296,7 @@ const usersOfIdentity = async (
   scope: WorkspaceScope,
   userIdentityId: string,
 ): Promise<AcsUserRow[]> => {
+  assertReachable(scope, 'user_identity', userIdentityId)
   const identity = await requireUserIdentity(ctx.db, scope, { user_identity_id: userIdentityId })
   return listAcsUsersOfIdentity(ctx.db, identity.user_identity_id)
 }

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify'
+import { authenticateClientSession, authenticatePublishableKey } from '../domain/client-sessions.js'
 import type { DomainContext, Principal } from '../domain/context.js'
 import { DomainError } from '../domain/errors.js'
 import { authenticatePersonalAccessToken } from '../domain/users.js'
@@ -18,8 +19,8 @@ export type PresentedCredential =
   | { kind: 'api_key'; token: string; workspaceId: string | undefined }
   | { kind: 'pat_with_workspace'; token: string; workspaceId: string }
   | { kind: 'pat_without_workspace'; token: string }
-  | { kind: 'client_session' }
-  | { kind: 'publishable_key' }
+  | { kind: 'client_session'; token: string }
+  | { kind: 'publishable_key'; key: string }
   | { kind: 'console_session' }
 
 type Headers = FastifyRequest['headers']
@@ -38,19 +39,27 @@ const header = (headers: Headers, name: string): string | undefined => {
  * Console session), any other `seam_…` bearer (API key).
  */
 export const identifyCredential = (headers: Headers): PresentedCredential => {
-  if (header(headers, 'seam-publishable-key')) return { kind: 'publishable_key' }
-  if (header(headers, 'client-session-token') || header(headers, 'seam-client-session-token')) {
-    return { kind: 'client_session' }
-  }
+  const publishableKey = header(headers, 'seam-publishable-key')
+  if (publishableKey) return { kind: 'publishable_key', key: publishableKey }
+  const sessionToken =
+    header(headers, 'client-session-token') ?? header(headers, 'seam-client-session-token')
   const authorization = header(headers, 'authorization')
+  if (sessionToken) {
+    // The SDK sends the token twice (here and as the bearer): they must agree.
+    const bearer = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] : undefined
+    if (bearer !== undefined && bearer !== sessionToken) {
+      throw unauthorized('The client-session-token header and the Authorization bearer differ')
+    }
+    return { kind: 'client_session', token: sessionToken }
+  }
   if (!authorization) {
     throw unauthorized('Missing Authorization header; send "Authorization: Bearer <API key>"')
   }
   const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1]
   if (!token) throw unauthorized('The Authorization header must be "Bearer <token>"')
   const workspaceId = header(headers, 'seam-workspace')
-  if (token.startsWith('seam_cst')) return { kind: 'client_session' }
-  if (token.startsWith('seam_pk')) return { kind: 'publishable_key' }
+  if (token.startsWith('seam_cst')) return { kind: 'client_session', token }
+  if (token.startsWith('seam_pk')) return { kind: 'publishable_key', key: token }
   if (token.startsWith('seam_at')) {
     return workspaceId === undefined
       ? { kind: 'pat_without_workspace', token }
@@ -71,16 +80,17 @@ const refusal = (
   if (kind === 'pat_with_workspace' && accepted.has('pat_without_workspace')) {
     return `${path} takes a personal access token without the seam-workspace header (SeamHttpWithoutWorkspace.fromPersonalAccessToken)`
   }
+  if (kind === 'client_session' && accepted.has('customer_client_session')) {
+    return `${method} ${path} accepts only client sessions made for a customer (customer_key), which Keysmith does not make; call it with an API key or a personal access token`
+  }
   if (kind === 'pat_without_workspace' && accepted.has('pat_with_workspace')) {
     return `${path} needs the seam-workspace header naming the workspace to act in (SeamHttp.fromPersonalAccessToken(token, workspaceId))`
   }
   return `${method} ${path} does not accept ${describeKind(kind)}; it accepts ${describeKinds(accepted)}`
 }
 
-/** Kinds the document lists that this Keysmith cannot check yet: refused, clearly. */
-const notServedYet: Partial<Record<CredentialKind, string>> = {
-  client_session: 'Client session tokens are not supported by this Keysmith server yet',
-  publishable_key: 'Publishable keys are not supported by this Keysmith server yet',
+/** Kinds the document lists that this Keysmith cannot check: refused, clearly. */
+const notServed: Partial<Record<CredentialKind, string>> = {
   console_session:
     'Seam Console sessions do not exist on Keysmith; use an API key or a personal access token',
 }
@@ -130,7 +140,11 @@ const verify = async (ctx: DomainContext, credential: PresentedCredential): Prom
       return authenticatePersonalAccessToken(ctx.db, credential.token, credential.workspaceId)
     case 'pat_without_workspace':
       return authenticatePersonalAccessToken(ctx.db, credential.token, undefined)
+    case 'publishable_key':
+      return authenticatePublishableKey(ctx.db, credential.key)
+    case 'client_session':
+      return authenticateClientSession(ctx.db, credential.token, ctx.now())
     default:
-      throw unauthorized(notServedYet[credential.kind] ?? 'This credential is not supported')
+      throw unauthorized(notServed[credential.kind] ?? 'This credential is not supported')
   }
 }

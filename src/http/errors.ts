@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
-import { DomainError, type ErrorKind, type ValidationErrors } from '../domain/errors.js'
+import {
+  DomainError,
+  type ErrorKind,
+  RateLimitedError,
+  type ValidationErrors,
+} from '../domain/errors.js'
 
 /** The error body every failure answers with, Seam's shape. */
 export interface ErrorBody {
@@ -19,6 +24,8 @@ export interface HttpFailure {
   validationErrors?: ValidationErrors | undefined
   /** True when the failure is a defect of ours, worth logging with its stack. */
   unexpected?: boolean
+  /** Response headers the failure needs (Retry-After on a 429). */
+  headers?: Record<string, string>
 }
 
 const statusOfKind: Record<ErrorKind, number> = {
@@ -28,6 +35,7 @@ const statusOfKind: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   unsupported_media_type: 415,
+  too_many_requests: 429,
 }
 
 /**
@@ -61,6 +69,9 @@ export const toHttpFailure = (error: unknown): HttpFailure => {
       type: error.type,
       message: error.message,
       validationErrors: error.validationErrors,
+      ...(error instanceof RateLimitedError
+        ? { headers: { 'retry-after': String(error.retryAfterSeconds) } }
+        : {}),
     }
   }
   const { code, statusCode, timeoutMs } = (error ?? {}) as {

@@ -15,13 +15,16 @@ export type CredentialKind =
   | 'pat_with_workspace'
   | 'pat_without_workspace'
   | 'client_session'
+  | 'customer_client_session'
   | 'publishable_key'
   | 'console_session'
 
 /**
  * The document's security schemes, by the credential a request carries for each.
- * Seam's three client-session schemes (plain, with customer, read-only) are all a
- * `seam_cst…` token; console sessions are Seam Console's own JWTs. Schemes not named
+ * Seam's client-session schemes are all a `seam_cst…` token, but the two "with
+ * customer" ones are sessions made for a customer (`customer_key`), which Keysmith
+ * does not make: a Keysmith client session reaches only the endpoints listing plain
+ * `client_session`. Console sessions are Seam Console's own JWTs. Schemes not named
  * here (bridge and certified clients, internal and support tokens) are not served.
  */
 const kindOfScheme: Readonly<Record<string, CredentialKind>> = {
@@ -29,8 +32,8 @@ const kindOfScheme: Readonly<Record<string, CredentialKind>> = {
   pat_with_workspace: 'pat_with_workspace',
   pat_without_workspace: 'pat_without_workspace',
   client_session: 'client_session',
-  client_session_with_customer: 'client_session',
-  client_session_with_customer_ro: 'client_session',
+  client_session_with_customer: 'customer_client_session',
+  client_session_with_customer_ro: 'customer_client_session',
   publishable_key: 'publishable_key',
   console_session_with_workspace: 'console_session',
   console_session_without_workspace: 'console_session',
@@ -71,6 +74,7 @@ const labels: Record<CredentialKind, string> = {
   pat_with_workspace: 'a personal access token with the seam-workspace header',
   pat_without_workspace: 'a personal access token without the seam-workspace header',
   client_session: 'a client session token',
+  customer_client_session: 'a customer client session token',
   publishable_key: 'a publishable key',
   console_session: 'a console session token',
 }

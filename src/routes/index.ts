@@ -7,6 +7,8 @@ import { acsEntranceRoutes } from './acs/entrances.js'
 import { acsSystemRoutes } from './acs/systems.js'
 import { acsUserRoutes } from './acs/users.js'
 import { actionAttemptRoutes } from './action-attempts.js'
+import { clientSessionRoutes } from './client-sessions.js'
+import { connectedAccountRoutes } from './connected-accounts.js'
 import { eventRoutes } from './events.js'
 import { spaceRoutes } from './spaces.js'
 import { userIdentityRoutes } from './user-identities.js'
@@ -28,4 +30,6 @@ export const routes: RouteDefinition[] = [
   ...accessGrantRoutes,
   ...accessMethodRoutes,
   ...webhookRoutes,
+  ...clientSessionRoutes,
+  ...connectedAccountRoutes,
 ]

@@ -193,10 +193,10 @@ forEachDatabase('personal access tokens', (kind) => {
     const noHeader = await call('/acs/systems/list', pat)
     assert.equal(noHeader.status, 401)
     assert.match(noHeader.body.error?.message ?? '', /needs the seam-workspace header/)
-    // Client session tokens and publishable keys: refused clearly.
+    // Unknown client session tokens and publishable keys where they do not belong: refused clearly.
     const cst = await call('/acs/credentials/list', { authorization: 'Bearer seam_cst1_abc' })
     assert.equal(cst.status, 401)
-    assert.match(cst.body.error?.message ?? '', /Client session tokens are not supported/)
+    assert.match(cst.body.error?.message ?? '', /client session token is not valid/)
     const cstOnCreate = await call('/workspaces/create', { authorization: 'Bearer seam_cst1_abc' })
     assert.equal(cstOnCreate.status, 401)
     assert.match(cstOnCreate.body.error?.message ?? '', /does not accept a client session token/)

@@ -69,6 +69,7 @@ describe('loadConfig', () => {
       headersTimeoutMs: 10_000,
       keepAliveTimeoutMs: 72_000,
       shutdownTimeoutMs: 30_000,
+      rateLimit: { rate: 1000, burst: 2000 },
       logLevel: 'info',
     })
   })
@@ -109,6 +110,7 @@ describe('loadConfig', () => {
       KEYSMITH_HEADERS_TIMEOUT_MS: '300',
       KEYSMITH_KEEP_ALIVE_TIMEOUT_MS: '400',
       KEYSMITH_SHUTDOWN_TIMEOUT_MS: '500',
+      KEYSMITH_RATE_LIMIT: '5:10',
       LOG_LEVEL: 'debug',
     })
     assert.deepEqual(config, {
@@ -129,6 +131,7 @@ describe('loadConfig', () => {
       headersTimeoutMs: 300,
       keepAliveTimeoutMs: 400,
       shutdownTimeoutMs: 500,
+      rateLimit: { rate: 5, burst: 10 },
       logLevel: 'debug',
     })
   })

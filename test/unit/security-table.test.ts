@@ -26,7 +26,11 @@ test('the table is what each operation security lists, mapped to credential kind
   ])
   assert.deepEqual(kinds(table.accepted('post', '/a')), ['api_key', 'pat_with_workspace'])
   assert.deepEqual(kinds(table.accepted('GET', '/a')), ['api_key'])
-  assert.deepEqual(kinds(table.accepted('post', '/b')), ['client_session', 'console_session'])
+  // Customer client sessions are told apart from plain ones (Keysmith makes only those).
+  assert.deepEqual(kinds(table.accepted('post', '/b')), [
+    'console_session',
+    'customer_client_session',
+  ])
   // Schemes Keysmith does not serve, and no security at all, accept nothing.
   assert.deepEqual(kinds(table.accepted('post', '/c')), [])
   assert.deepEqual(kinds(table.accepted('post', '/d')), [])
@@ -64,9 +68,15 @@ test('the pinned document: PATs without workspace create and list workspaces onl
   ])
   assert.deepEqual(kinds(table.accepted('post', '/acs/encoders/encode_credential')), [
     'api_key',
-    'client_session',
+    'console_session',
+    'customer_client_session',
+    'pat_with_workspace',
+  ])
+  assert.deepEqual(kinds(table.accepted('post', '/client_sessions/get_or_create')), [
+    'api_key',
     'console_session',
     'pat_with_workspace',
+    'publishable_key',
   ])
   assert.deepEqual(kinds(table.accepted('post', '/acs/users/create')), [
     'api_key',
@@ -119,9 +129,18 @@ test('credentials are told apart by the headers the official SDK sends', () => {
     identifyCredential({ authorization: 'Bearer seam_at1_abc' }).kind,
     'pat_without_workspace',
   )
-  assert.equal(
-    identifyCredential({ authorization: 'Bearer seam_cst1_abc', 'client-session-token': 'x' }).kind,
-    'client_session',
+  // What SeamHttp.fromClientSessionToken sends: the token as bearer and in its own header.
+  assert.deepEqual(
+    identifyCredential({
+      authorization: 'Bearer seam_cst1_abc',
+      'client-session-token': 'seam_cst1_abc',
+    }),
+    { kind: 'client_session', token: 'seam_cst1_abc' },
+  )
+  assert.throws(
+    () =>
+      identifyCredential({ authorization: 'Bearer seam_cst1_abc', 'client-session-token': 'x' }),
+    /differ/,
   )
   assert.equal(
     identifyCredential({ 'seam-publishable-key': 'seam_pk1_abc' }).kind,
