@@ -9,7 +9,7 @@ import Fastify, {
 import { nestsDeeperThan, requestLimits } from './contract/limits.js'
 import { operationMethods } from './contract/openapi.js'
 import { type RequestContract, requestContract } from './contract/validation.js'
-import { withDeadline } from './db/deadline.js'
+import { outsideDeadline, withDeadline } from './db/deadline.js'
 import type { DomainContext } from './domain/context.js'
 import { DomainError } from './domain/errors.js'
 import { enforceRateLimit } from './domain/rate-limit.js'
@@ -218,7 +218,9 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
       handler: async (request, reply) => {
         const body = await withDeadline(timeouts.requestMs, async () => {
           const principal = await authenticate(ctx, security, request, definition.path)
-          await enforceRateLimit(ctx, principal)
+          // Taking a token writes to the database: that write is not the request's
+          // own change, and must not keep its deadline from firing.
+          await outsideDeadline(() => enforceRateLimit(ctx, principal))
           const scope = principal.workspace
           if (!scope && definition.workspace === 'required') {
             // The document lets no such endpoint be called without a workspace; this

@@ -57,6 +57,13 @@ export const withDeadline = async <T>(timeoutMs: number, work: () => Promise<T>)
   }
 }
 
+/**
+ * Runs `work` outside any deadline: its statements neither count as the request's
+ * commits (which would stop the deadline from firing) nor are refused by it. For
+ * bookkeeping a request does about itself, like taking a rate-limit token.
+ */
+export const outsideDeadline = <T>(work: () => Promise<T>): Promise<T> => storage.exit(work)
+
 const refuseIfExpired = (state: WorkState | undefined): void => {
   if (state?.expired) throw new DeadlineExceeded(state.timeoutMs)
 }
