@@ -60,7 +60,6 @@ const notKept = new Set([
   'location',
   'organization',
   'customer_key',
-  'reservation_key',
 ])
 
 /** `allowed_acs_entrance_ids` -> `acs_entrance`, `parent_space_key` -> `space_key`. */
@@ -298,6 +297,7 @@ const populate = async (
   const grant = await seam.accessGrants.create({
     user_identity_id: identity.user_identity_id,
     access_grant_key: `${tag}-grant`,
+    reservation_key: `${tag}-reservation`,
     acs_entrance_ids: [ids.entrance],
     requested_access_methods: [{ mode: 'card' }],
     starts_at: '2026-04-01T15:00:00.000Z',
@@ -346,6 +346,7 @@ const valuesOf = (
   user_identity_key: `${tag}-identity`,
   space_key: `${tag}-space`,
   access_grant_key: `${tag}-grant`,
+  reservation_key: `${tag}-reservation`,
   user_identifier_key: `${tag}-session`,
 })
 
