@@ -187,6 +187,11 @@ export const updateAcsUserProfile = async (
   ctx.db.transaction().execute(async (db) => {
     assertNotEmpty({ full_name: input.full_name })
     const user = await requireAcsUser(db, scope, input, { forUpdate: true })
+    // Keysmith keeps no HID-specific settings; the id must still name a system of the workspace.
+    const hidSystemId = input.hid_acs_system_id
+    if (hidSystemId !== undefined && !(await findAcsSystem(db, scope.workspace_id, hidSystemId))) {
+      throw notFound('acs_system', hidSystemId)
+    }
     const schedule = input.access_schedule
     let access: { access_starts_at: Date | null; access_ends_at: Date | null } | undefined
     if (schedule === null) access = { access_starts_at: null, access_ends_at: null }

@@ -1,6 +1,7 @@
 import type { RouteRequestBody, Space } from '@seamapi/types/connect'
 import { findAccessGrantsOfSpace } from '../db/access-grants.js'
 import { findAcsEntrances } from '../db/acs-systems.js'
+import { findConnectedAccount } from '../db/connected-accounts.js'
 import type { Page } from '../db/pagination.js'
 import { type Executor, json, type SpaceRow } from '../db/schema.js'
 import {
@@ -92,6 +93,22 @@ const assertNoDevices = (deviceIds: readonly string[] | undefined): void => {
   if (deviceId !== undefined) throw notFound('device', deviceId)
 }
 
+/**
+ * Keysmith's spaces hold entrances, not accounts: `connected_account_ids` links nothing,
+ * but each must still name an account of the workspace, as any other id does.
+ */
+const requireConnectedAccounts = async (
+  db: Executor,
+  scope: WorkspaceScope,
+  ids: readonly string[] | undefined,
+): Promise<void> => {
+  for (const id of new Set(ids ?? [])) {
+    if (!(await findConnectedAccount(db, scope.workspace_id, id))) {
+      throw notFound('connected_account', id)
+    }
+  }
+}
+
 /** The entrances of a space now. */
 const entrancesOfSpace = async (db: Executor, spaceId: string): Promise<string[]> =>
   (await entranceIdsBySpace(db, [spaceId])).get(spaceId) ?? []
@@ -131,6 +148,7 @@ export const createSpace = async (
   ctx.db.transaction().execute(async (db) => {
     const now = ctx.now()
     assertNoDevices(input.device_ids)
+    await requireConnectedAccounts(db, scope, input.connected_account_ids)
     await assertSpaceKeyFree(db, scope, input.space_key)
     const entranceIds = await requireEntrances(db, scope, input.acs_entrance_ids ?? [])
     const space = await insertSpace(db, {
