@@ -7,7 +7,7 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import { nestsDeeperThan, requestLimits } from './contract/limits.js'
-import { operationMethods } from './contract/openapi.js'
+import { operationMethods, servedDocument } from './contract/openapi.js'
 import { type RequestContract, requestContract } from './contract/validation.js'
 import { outsideDeadline, withDeadline } from './db/deadline.js'
 import type { DomainContext } from './domain/context.js'
@@ -16,7 +16,7 @@ import { enforceRateLimit } from './domain/rate-limit.js'
 import { authenticate } from './http/auth.js'
 import { answerClientError, type ErrorBody, toHttpFailure } from './http/errors.js'
 import type { RouteDefinition } from './http/route.js'
-import { documentSecurityTable, type SecurityTable } from './http/security.js'
+import { documentSecurityTable, type SecurityTable, servedSchemes } from './http/security.js'
 import { routes as allRoutes } from './routes/index.js'
 
 export interface ServerOptions {
@@ -205,6 +205,17 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
     const { ready, checks } = (await options.readiness?.()) ?? { ready: true, checks: {} }
     return reply.status(ready ? 200 : 503).send({ ok: ready, ...checks })
   })
+
+  // The contract as this server serves it: what the official SDK's getOpenapiSchema()
+  // and the Seam CLI's remote-schema mode fetch. Public, like Seam's own.
+  const served = servedDocument(
+    (options.routes ?? allRoutes).map((definition) => definition.path),
+    servedSchemes,
+  )
+  app.get('/openapi.json', async (request) => ({
+    ...served,
+    servers: [{ url: publicUrl(request).origin }],
+  }))
 
   options.extend?.(app)
 

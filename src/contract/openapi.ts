@@ -19,8 +19,10 @@ interface Operation {
 type PathItem = Partial<Record<HttpMethod, Operation>>
 
 interface Document {
+  openapi: string
   paths: Record<string, PathItem>
-  components: { schemas: Record<string, JsonSchema> }
+  components: { schemas: Record<string, JsonSchema>; securitySchemes?: Record<string, unknown> }
+  servers?: { url: string }[]
 }
 
 const document = openapi as unknown as Document
@@ -190,3 +192,41 @@ export const eventTypes: ReadonlySet<string> = new Set(eventDescriptions.keys())
 /** The document's one-line description of an event type, without markdown links. */
 export const eventDescription = (eventType: string): string =>
   eventDescriptions.get(eventType) ?? eventType
+
+/**
+ * The document as this server serves it (`GET /openapi.json`): only the paths it
+ * serves, each operation's `security` cut to the schemes it accepts, those schemes
+ * alone in `components.securitySchemes`, and `servers` left for the caller to fill.
+ */
+export const servedDocument = (
+  paths: readonly string[],
+  schemes: readonly string[],
+): Record<string, unknown> => {
+  const accepted = new Set(schemes)
+  const servedPaths = Object.fromEntries(
+    paths.flatMap((path) => {
+      const item = document.paths[path]
+      if (!item) return []
+      const operations = Object.fromEntries(
+        Object.entries(item).map(([method, operation]) => {
+          const { security, ...rest } = operation as Operation
+          const kept = (security ?? []).filter((requirement) =>
+            Object.keys(requirement).every((scheme) => accepted.has(scheme)),
+          )
+          return [method, { ...rest, security: kept }]
+        }),
+      )
+      return [[path, operations]]
+    }),
+  )
+  const securitySchemes = Object.fromEntries(
+    Object.entries(document.components.securitySchemes ?? {}).filter(([name]) =>
+      accepted.has(name),
+    ),
+  )
+  return {
+    ...document,
+    paths: servedPaths,
+    components: { ...document.components, securitySchemes },
+  }
+}

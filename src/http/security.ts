@@ -39,6 +39,20 @@ const kindOfScheme: Readonly<Record<string, CredentialKind>> = {
   console_session_without_workspace: 'console_session',
 }
 
+/** The credential kinds Keysmith issues and accepts. */
+const servedKinds: ReadonlySet<CredentialKind> = new Set([
+  'api_key',
+  'pat_with_workspace',
+  'pat_without_workspace',
+  'client_session',
+  'publishable_key',
+])
+
+/** The document's security schemes a Keysmith server accepts (for its /openapi.json). */
+export const servedSchemes: readonly string[] = Object.entries(kindOfScheme)
+  .filter(([, kind]) => servedKinds.has(kind))
+  .map(([scheme]) => scheme)
+
 const key = (method: string, path: string): string => `${method.toLowerCase()} ${path}`
 
 export class SecurityTable {
