@@ -3,7 +3,13 @@ import { after, describe, test } from 'node:test'
 import type { SeamHttp } from '@seamapi/http/connect'
 import { databaseKinds } from '../support/databases.js'
 import { eventually } from '../support/poll.js'
-import { backOffice, frontDesk, newCardCredential, since } from '../support/sandbox.js'
+import {
+  backOffice,
+  finishedAttempt,
+  frontDesk,
+  issuedEvents,
+  newCardCredential,
+} from '../support/sandbox.js'
 import { TestServer } from '../support/server.js'
 
 /**
@@ -18,25 +24,6 @@ const newCard = async (seam: SeamHttp, name: string) =>
       ends_at: '2026-01-03T11:00:00.000Z',
     })
   ).credential
-
-const finished = async (seam: SeamHttp, actionAttemptId: string) =>
-  eventually(
-    async () => {
-      const attempt = await seam.actionAttempts.get(
-        { action_attempt_id: actionAttemptId },
-        { waitForActionAttempt: false },
-      )
-      return attempt.status === 'pending' ? undefined : attempt
-    },
-    { what: `action attempt ${actionAttemptId} to finish` },
-  )
-
-const issuedEvents = async (seam: SeamHttp, acsCredentialId: string) =>
-  seam.events.list({
-    since,
-    acs_credential_id: acsCredentialId,
-    event_types: ['acs_credential.issued', 'acs_credential.reissued'],
-  })
 
 for (const kind of databaseKinds) {
   describe(`durability [${kind.name}]`, { timeout: 120_000 }, () => {
@@ -63,7 +50,7 @@ for (const kind of databaseKinds) {
       assert.equal(pending.status, 'pending')
       await server.restart()
       const seam = server.seam()
-      const attempt = await finished(seam, pending.action_attempt_id)
+      const attempt = await finishedAttempt(seam, pending.action_attempt_id)
       assert.equal(attempt.status, 'success')
       const again = await seam.acs.credentials.get({
         acs_credential_id: credential.acs_credential_id,
@@ -84,7 +71,7 @@ for (const kind of databaseKinds) {
       await server.kill()
       await server.start()
       const seam = server.seam()
-      const attempt = await finished(seam, pending.action_attempt_id)
+      const attempt = await finishedAttempt(seam, pending.action_attempt_id)
       assert.equal(attempt.status, 'success')
       assert.equal((await issuedEvents(seam, credential.acs_credential_id)).length, 1)
     })
@@ -110,7 +97,7 @@ for (const kind of databaseKinds) {
       })
       await server.restart({ KEYSMITH_WORKERS: 'on' })
       const seam = server.seam()
-      const attempt = await finished(seam, pending.action_attempt_id)
+      const attempt = await finishedAttempt(seam, pending.action_attempt_id)
       assert.equal(attempt.status, 'error')
       assert.equal(attempt.error?.type, 'action_attempt_expired')
       const unchanged = await seam.acs.credentials.get({
@@ -156,7 +143,7 @@ for (const kind of databaseKinds) {
           ),
         )
         for (const attempt of attempts) {
-          assert.equal((await finished(seamB, attempt.action_attempt_id)).status, 'success')
+          assert.equal((await finishedAttempt(seamB, attempt.action_attempt_id)).status, 'success')
         }
         for (const credential of credentials) {
           const events = await issuedEvents(seamA, credential.acs_credential_id)

@@ -4,7 +4,13 @@ import type { SeamHttp } from '@seamapi/http/connect'
 import { assertResource } from '../support/contract.js'
 import { databaseKinds } from '../support/databases.js'
 import { eventually } from '../support/poll.js'
-import { backOffice, frontDesk, newCardCredential, since } from '../support/sandbox.js'
+import {
+  backOffice,
+  finishedAttempt,
+  frontDesk,
+  issuedEvents,
+  newCardCredential,
+} from '../support/sandbox.js'
 import { TestServer } from '../support/server.js'
 
 /**
@@ -23,30 +29,11 @@ const newCard = async (seam: SeamHttp, name: string) =>
     })
   ).credential
 
-const finished = async (seam: SeamHttp, actionAttemptId: string, timeoutMs = 20_000) =>
-  eventually(
-    async () => {
-      const attempt = await seam.actionAttempts.get(
-        { action_attempt_id: actionAttemptId },
-        { waitForActionAttempt: false },
-      )
-      return attempt.status === 'pending' ? undefined : attempt
-    },
-    { what: `action attempt ${actionAttemptId} to finish`, intervalMs: 10, timeoutMs },
-  )
-
 const encode = (seam: SeamHttp, acsEncoderId: string, acsCredentialId: string) =>
   seam.acs.encoders.encodeCredential(
     { acs_encoder_id: acsEncoderId, acs_credential_id: acsCredentialId },
     { waitForActionAttempt: false },
   )
-
-const issuedEvents = async (seam: SeamHttp, acsCredentialId: string) =>
-  seam.events.list({
-    since,
-    acs_credential_id: acsCredentialId,
-    event_types: ['acs_credential.issued', 'acs_credential.reissued'],
-  })
 
 /** A low percentile: other load on the machine inflates some reads, a held database all of them. */
 const lowQuartile = (values: number[]): number => {
@@ -89,7 +76,7 @@ for (const kind of databaseKinds) {
         encode(seam, backOffice, two.acs_credential_id),
       ])
       const finishedAt = async (id: string) => {
-        const attempt = await finished(seam, id)
+        const attempt = await finishedAttempt(seam, id, 20_000)
         return { attempt, at: performance.now() }
       }
       const [doneA, doneB] = await Promise.all([
@@ -114,12 +101,12 @@ for (const kind of databaseKinds) {
       const first = await encode(seam, frontDesk, one.acs_credential_id)
       const second = await encode(seam, frontDesk, two.acs_credential_id)
       // The second is still waiting for the encoder when the first is done.
-      const doneFirst = await finished(seam, first.action_attempt_id)
+      const doneFirst = await finishedAttempt(seam, first.action_attempt_id, 20_000)
       const secondMeanwhile = await seam.actionAttempts.get(
         { action_attempt_id: second.action_attempt_id },
         { waitForActionAttempt: false },
       )
-      const doneSecond = await finished(seam, second.action_attempt_id)
+      const doneSecond = await finishedAttempt(seam, second.action_attempt_id, 20_000)
       const elapsed = performance.now() - startedAt
       assert.equal(doneFirst.status, 'success')
       assert.equal(doneSecond.status, 'success')
@@ -164,7 +151,10 @@ for (const kind of databaseKinds) {
       await server.restart({ KEYSMITH_SANDBOX_ACTION_DELAY_MS: '0' })
       const fresh = server.seam()
       for (const attempt of attempts) {
-        assert.equal((await finished(fresh, attempt.action_attempt_id)).status, 'success')
+        assert.equal(
+          (await finishedAttempt(fresh, attempt.action_attempt_id, 20_000)).status,
+          'success',
+        )
       }
     })
 
@@ -174,7 +164,7 @@ for (const kind of databaseKinds) {
       const card = await newCard(seam, 'Checked-out Guest')
       const attempt = await encode(seam, backOffice, card.acs_credential_id)
       await seam.acs.credentials.delete({ acs_credential_id: card.acs_credential_id })
-      const done = await finished(seam, attempt.action_attempt_id)
+      const done = await finishedAttempt(seam, attempt.action_attempt_id, 20_000)
       assertResource('action_attempt', done)
       assert.equal(done.status, 'error')
       assert.equal(done.error?.type, 'credential_deleted')
@@ -231,7 +221,7 @@ for (const kind of databaseKinds) {
         )
         await a.kill()
         for (const attempt of attempts) {
-          const done = await finished(seamB, attempt.action_attempt_id, 60_000)
+          const done = await finishedAttempt(seamB, attempt.action_attempt_id, 60_000)
           assert.equal(done.status, 'success', JSON.stringify(done))
         }
         for (const card of cards) {

@@ -5,6 +5,7 @@ import { assertResource } from '../support/contract.js'
 import { eventually } from '../support/poll.js'
 import {
   backOffice,
+  finishedAttempt,
   frontDesk,
   fullNames,
   hotel,
@@ -49,19 +50,6 @@ const snapshot = async (seam: SeamHttp) => {
     eventTypes: events.map((e) => e.event_type).sort(),
   }
 }
-
-/** Polls an attempt (without the SDK's waiting) until it is no longer pending. */
-const finished = (seam: SeamHttp, actionAttemptId: string) =>
-  eventually(
-    async () => {
-      const attempt = await seam.actionAttempts.get(
-        { action_attempt_id: actionAttemptId },
-        { waitForActionAttempt: false },
-      )
-      return attempt.status === 'pending' ? undefined : attempt
-    },
-    { what: `action attempt ${actionAttemptId}` },
-  )
 
 /** A guest with a card for Room 101, encoded at `encoderId`. */
 const encodeGuest = async (seam: SeamHttp, name: string, encoderId: string) => {
@@ -126,7 +114,7 @@ forEachDatabase('workspaces', (kind) => {
     assertResource('action_attempt', started)
     assert.equal(started.action_type, 'RESET_SANDBOX_WORKSPACE')
     assert.ok(['pending', 'success'].includes(started.status))
-    const done = await finished(seam, started.action_attempt_id)
+    const done = await finishedAttempt(seam, started.action_attempt_id)
     assertResource('action_attempt', done)
     assert.equal(done.status, 'success')
     assert.equal(done.action_type, 'RESET_SANDBOX_WORKSPACE')
@@ -223,9 +211,9 @@ forEachDatabase('workspaces', (kind) => {
     try {
       // Each client polls its own attempt, whenever it gets to it: the first looks
       // only once the second reset is over. It must still find its outcome.
-      const last = await finished(seam, second.action_attempt_id)
+      const last = await finishedAttempt(seam, second.action_attempt_id)
       assert.equal(last.status, 'success')
-      const earlier = await finished(seam, first.action_attempt_id)
+      const earlier = await finishedAttempt(seam, first.action_attempt_id)
       assert.equal(earlier.status, 'success')
       assert.deepEqual(await snapshot(seam), seeded)
     } finally {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { type SeamHttp, SeamHttpApiError } from '@seamapi/http/connect'
+import { eventually } from './poll.js'
 
 /** Ids of the seeded sandbox (see README), the ones Seam's guides use. */
 export const hotel = '11111111-1111-1111-1111-111111111111'
@@ -79,3 +80,24 @@ export const newSaltoPin = async (seam: SeamHttp, name: string) => {
   })
   return seam.acs.credentials.create({ acs_user_id: user.acs_user_id, access_method: 'code' })
 }
+
+/** Polls an action attempt (without the SDK's own waiting) until it is no longer pending. */
+export const finishedAttempt = (seam: SeamHttp, actionAttemptId: string, timeoutMs = 10_000) =>
+  eventually(
+    async () => {
+      const attempt = await seam.actionAttempts.get(
+        { action_attempt_id: actionAttemptId },
+        { waitForActionAttempt: false },
+      )
+      return attempt.status === 'pending' ? undefined : attempt
+    },
+    { what: `action attempt ${actionAttemptId} to finish`, intervalMs: 10, timeoutMs },
+  )
+
+/** The `acs_credential.issued` and `.reissued` events of a credential. */
+export const issuedEvents = (seam: SeamHttp, acsCredentialId: string) =>
+  seam.events.list({
+    since,
+    acs_credential_id: acsCredentialId,
+    event_types: ['acs_credential.issued', 'acs_credential.reissued'],
+  })
