@@ -85,10 +85,12 @@ export const claimActionAttempts = async (
 ): Promise<LeasedActionAttempt[]> => {
   const { now, owner, leaseUntil, limit } = options
   if (limit <= 0) return []
-  // A CTE is evaluated once: `in (select … limit n)` may be re-run and take more.
-  const claimed = await sql<{ action_attempt_id: string; lease_token: string; run_count: number }>`
+  // 1. Candidates, locked (SKIP LOCKED), each holding its queue's advisory lock for
+  //    this transaction: a process claiming from the same queue right now skips it.
+  //    (A CTE is evaluated once: `in (select … limit n)` may be re-run and take more.)
+  const candidates = await sql<{ action_attempt_id: string }>`
     with picked as (
-      select c.action_attempt_id from action_attempts c
+      select c.action_attempt_id, c.queue_key from action_attempts c
       where c.status = 'pending'
         and c.run_after <= ${now}
         and (c.lease_expires_at is null or c.lease_expires_at <= ${now})
@@ -103,14 +105,29 @@ export const claimActionAttempts = async (
       limit ${limit}
       for update of c skip locked
     )
+    select action_attempt_id from picked
+    where queue_key is null or pg_try_advisory_xact_lock(hashtext(queue_key))
+  `.execute(db)
+  if (candidates.rows.length === 0) return []
+  // 2. Leased in a statement of its own, which sees every claim committed before the
+  //    advisory locks were taken: an attempt whose queue already has one running (say
+  //    an older attempt that committed after a newer one was claimed) waits.
+  const claimed = await sql<{ action_attempt_id: string; lease_token: string; run_count: number }>`
     update action_attempts a
     set lease_owner = ${owner},
       lease_token = gen_random_uuid(),
       lease_expires_at = ${leaseUntil},
       started_at = coalesce(a.started_at, ${now}),
       run_count = a.run_count + 1
-    from picked
-    where a.action_attempt_id = picked.action_attempt_id
+    where a.action_attempt_id in (${sql.join(candidates.rows.map((row) => sql`${row.action_attempt_id}::uuid`))})
+      and a.status = 'pending'
+      and (a.queue_key is null or not exists (
+        select 1 from action_attempts busy
+        where busy.queue_key = a.queue_key
+          and busy.status = 'pending'
+          and busy.lease_expires_at > ${now}
+          and busy.action_attempt_id <> a.action_attempt_id
+      ))
     returning a.action_attempt_id, a.lease_token, a.run_count
   `.execute(db)
   if (claimed.rows.length === 0) return []

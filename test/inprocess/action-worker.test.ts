@@ -201,6 +201,31 @@ for (const kind of databaseKinds) {
       await worker.stop()
     })
 
+    test('an older attempt that commits after a newer one started waits for it', async () => {
+      const driver = new GatedDriver()
+      const { worker, ctx } = setUp(driver)
+      const [one, two] = await Promise.all([newCard(ctx, 'Late One'), newCard(ctx, 'Late Two')])
+      assert.ok(one && two)
+      worker.start()
+      const newer = await encode(ctx, backOffice, two.acs_credential_id)
+      const [running] = await driver.callsMade(driver.calls.length + 1)
+      // As if its request's transaction had begun first and committed only now.
+      const older = await encode(ctx, backOffice, one.acs_credential_id)
+      await database.db
+        .updateTable('action_attempts')
+        .set({ created_at: new Date(Date.now() - 60_000) })
+        .where('action_attempt_id', '=', older.action_attempt_id)
+        .execute()
+      for (let i = 0; i < 5; i++) worker.wake()
+      await eventually(async () => (worker.running === 1 ? true : undefined))
+      assert.equal((await attemptRow(older.action_attempt_id)).started_at, null)
+      running?.release()
+      ;(await driver.callsMade(driver.calls.length + 1)).at(-1)?.release()
+      assert.equal((await finished(newer.action_attempt_id)).status, 'success')
+      assert.equal((await finished(older.action_attempt_id)).status, 'success')
+      await worker.stop()
+    })
+
     test('KEYSMITH_WORKER_CONCURRENCY caps the attempts one process runs at once', async () => {
       const driver = new GatedDriver()
       const { worker, ctx } = setUp(driver, { concurrency: 1 })
