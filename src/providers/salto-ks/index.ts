@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import type { AccessSystemProvider, SandboxSite } from '../access-system.js'
-import { commonOutOfSyncProperties } from '../card-comparison.js'
+import { withoutEncodedCards } from '../unknown.js'
 
 /**
  * Salto KS: a cloud access system for residential and office buildings. It makes up
@@ -75,22 +75,6 @@ export const saltoKs = (): AccessSystemProvider => ({
     issuedAtOnce: request.accessMethod === 'code' || request.accessMethod === 'card',
     data: undefined,
   }),
-  presentCredential: () => ({}),
-  presentSystem: () => ({}),
-  canBelongToReservation: () => false,
-  cardImage: ({ row }) => ({ acs_credential_id: row.acs_credential_id, card_format: 'rfid48' }),
-  issuedCardCount: () => 0,
-  afterEncoding: () => undefined,
-  readCard: (card) => ({
-    card_number: card.card_number,
-    created_at: null,
-    is_issued: card.contents !== null,
-    starts_at: null,
-    ends_at: null,
-  }),
-  outOfSyncProperties: commonOutOfSyncProperties,
-  doorsOverriddenBy: () => [],
-  stopCard: () => undefined,
-  encoderDriver: () => undefined,
+  ...withoutEncodedCards,
   sandboxSite: sandboxResidences,
 })
