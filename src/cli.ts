@@ -34,6 +34,19 @@ Commands:
                                          user and print it once
   pats list                              List personal access tokens (active and revoked)
   pats revoke <id>                       Revoke a personal access token: it stops at once
+  systems create --workspace-id <id> --name <name>
+                                         Create an access system Keysmith runs itself (cards in the
+                                         open signed format, encoders through bridges) with
+                                         its own signing key; prints its id and public key
+  systems public-key --acs-system-id <id>
+                                         Print the system's public key (PEM), for its locks
+  entrances add --acs-system-id <id> --name <name> [--number <n>] [--kind guest|common]
+                                         Add a door; --number is the lock's door number
+                                         (default: one above the highest, from 101)
+  bridges create --acs-system-id <id> [--name <name>]
+                                         Make a bridge and print its one-time pairing code
+                                         (valid 10 minutes) for keysmith bridge
+  bridges list --acs-system-id <id>      List a system's bridges, their state and readers
   cards verify --public-key <file> --entrance <number> [--at <time>] <card-dump-file>
                                          Decide offline, as a lock would, whether a Keysmith
                                          card opens a door (exit 0) or why not (exit 1)
@@ -123,6 +136,9 @@ const main = async (argv: string[]): Promise<void> => {
       status: { type: 'string' },
       limit: { type: 'string' },
       'public-key': { type: 'string' },
+      'acs-system-id': { type: 'string' },
+      number: { type: 'string' },
+      kind: { type: 'string' },
       entrance: { type: 'string' },
       at: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -143,11 +159,11 @@ const main = async (argv: string[]): Promise<void> => {
   if (operands.length > 0 && !command.endsWith(' revoke') && command !== 'cards verify') {
     throw new UsageError(`Unknown command "${positionals.join(' ')}"`)
   }
-  const required = (name: 'email' | 'workspace-id' | 'name'): string => {
+  const required = (name: 'email' | 'workspace-id' | 'name' | 'acs-system-id'): string => {
     const value = values[name]
     if (!value)
       throw new UsageError(
-        `${command} needs --${name} <${name === 'name' ? 'name' : name.replace('-', ' ')}>`,
+        `${command} needs --${name} <${name === 'name' ? 'name' : name.replaceAll('-', ' ')}>`,
       )
     return value
   }
@@ -291,6 +307,70 @@ const main = async (argv: string[]): Promise<void> => {
       const id = idOperand()
       await admin('pats.revoke', { personal_access_token_id: id })
       write(`Revoked personal access token ${id}\n`)
+      return
+    }
+    case 'systems create': {
+      const system = await admin('systems.create', {
+        workspace_id: required('workspace-id'),
+        name: required('name'),
+      })
+      write(
+        `Access system: ${system.acs_system_id}  ${system.name}\n` +
+          `Public key (for its locks; again with keysmith systems public-key):\n${system.public_key}`,
+      )
+      return
+    }
+    case 'systems public-key': {
+      const { public_key } = await admin('systems.public-key', {
+        acs_system_id: required('acs-system-id'),
+      })
+      write(public_key)
+      return
+    }
+    case 'entrances add': {
+      const number = values.number === undefined ? undefined : Number(values.number)
+      if (number !== undefined && (!Number.isInteger(number) || number < 0 || number > 65_535)) {
+        throw new UsageError('--number is a door number from 0 to 65535')
+      }
+      if (values.kind !== undefined && !['guest', 'common'].includes(values.kind)) {
+        throw new UsageError('--kind is guest or common')
+      }
+      const entrance = await admin('entrances.add', {
+        acs_system_id: required('acs-system-id'),
+        name: required('name'),
+        number,
+        kind: values.kind,
+      })
+      write(
+        `Entrance: ${entrance.acs_entrance_id}  door ${entrance.door_number}  ${entrance.kind}  ${entrance.display_name}\n`,
+      )
+      return
+    }
+    case 'bridges create': {
+      const bridge = await admin('bridges.create', {
+        acs_system_id: required('acs-system-id'),
+        name: values.name,
+      })
+      write(
+        `Bridge: ${bridge.bridge_id}\n` +
+          `Pairing code: ${bridge.pairing_code}  (one use, expires ${bridge.expires_at})\n\n` +
+          `On the front-desk computer:\n  keysmith bridge --server <this server's URL> --pairing-code ${bridge.pairing_code} --driver pcsc\n`,
+      )
+      return
+    }
+    case 'bridges list': {
+      const bridges = await admin('bridges.list', { acs_system_id: required('acs-system-id') })
+      if (bridges.length === 0) write('No bridges.\n')
+      for (const b of bridges) {
+        write(
+          `${b.bridge_id}  ${b.state}  ${b.name}${b.driver ? `  (${b.driver})` : ''}${b.last_seen_at ? `  last seen ${b.last_seen_at}` : ''}\n`,
+        )
+        for (const e of b.encoders) {
+          write(
+            `    encoder ${e.acs_encoder_id}  ${e.display_name}${e.removed ? '  (removed)' : ''}\n`,
+          )
+        }
+      }
       return
     }
     case 'webhooks deliveries': {

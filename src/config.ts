@@ -41,6 +41,12 @@ export interface Config {
   shutdownTimeoutMs: number
   /** Requests per second per credential, with a burst; undefined: no limit. */
   rateLimit: RateLimit | undefined
+  /** How often the server pings bridge agents; one silent for 3 of these is offline. */
+  bridgeHeartbeatMs: number
+  /** How long an encode or scan waits for an offline bridge to come back. */
+  bridgeGraceMs: number
+  /** Longest one job on a bridge's reader may take (the agent waits for a card). */
+  bridgeJobTimeoutMs: number
   logLevel: string
 }
 
@@ -137,6 +143,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     keepAliveTimeoutMs: integer(env, 'KEYSMITH_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1),
     shutdownTimeoutMs: integer(env, 'KEYSMITH_SHUTDOWN_TIMEOUT_MS', 30_000, 1),
     rateLimit: parseRateLimit(env.KEYSMITH_RATE_LIMIT),
+    bridgeHeartbeatMs: integer(env, 'KEYSMITH_BRIDGE_HEARTBEAT_MS', 5_000, 50),
+    bridgeGraceMs: integer(env, 'KEYSMITH_BRIDGE_GRACE_MS', 5_000, 0),
+    bridgeJobTimeoutMs: integer(env, 'KEYSMITH_BRIDGE_JOB_TIMEOUT_MS', 45_000, 1),
     logLevel: env.LOG_LEVEL || 'info',
   }
 }

@@ -7,8 +7,11 @@ import {
   removeAdminFile,
   writeAdminFile,
 } from './admin/channel.js'
+import { createBridgeDispatch } from './bridge/server/dispatch.js'
+import { BridgeHub } from './bridge/server/hub.js'
 import type { Config } from './config.js'
 import { actionAttemptsChannel, releaseAllLeases } from './db/action-attempts.js'
+import { bridgeJobsChannel, bridgeResultsChannel } from './db/bridges.js'
 import { type Database, openDatabase } from './db/database.js'
 import { deliveriesChannel } from './db/webhooks.js'
 import type { DomainContext } from './domain/context.js'
@@ -56,7 +59,26 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
   let draining = false
   let workersRunning = false
   const now = () => new Date()
-  const providers = createProviderRegistry({ sandboxActionDelayMs: config.sandboxActionDelayMs })
+  const bridgeStaleMs = 3 * config.bridgeHeartbeatMs
+  const bridgeDispatch = createBridgeDispatch({
+    db: database.db,
+    now,
+    pollMs: config.workerPollMs,
+    staleMs: bridgeStaleMs,
+    graceMs: config.bridgeGraceMs,
+    jobTimeoutMs: config.bridgeJobTimeoutMs,
+  })
+  const hub = new BridgeHub({
+    db: database.db,
+    log: logger.child({ component: 'bridges' }),
+    now,
+    heartbeatMs: config.bridgeHeartbeatMs,
+    jobMaxAgeMs: config.bridgeJobTimeoutMs + config.actionLeaseMs,
+  })
+  const providers = createProviderRegistry({
+    sandboxActionDelayMs: config.sandboxActionDelayMs,
+    bridges: bridgeDispatch,
+  })
   const worker = new ActionAttemptWorker({
     db: database.db,
     providers,
@@ -81,6 +103,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     settings: {
       actionAttemptTimeoutMs: config.actionAttemptTimeoutMs,
       rateLimit: config.rateLimit,
+      bridgeStaleMs,
     },
     wakeWorker: () => worker.wake(),
   }
@@ -94,12 +117,10 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     ctx,
     logger,
     isReady: () => ready,
-    ...(adminToken
-      ? {
-          extend: (server) =>
-            registerAdminRoutes(server, { db: database.db, token: adminToken, now }),
-        }
-      : {}),
+    extend: (server) => {
+      hub.registerRoutes(server)
+      if (adminToken) registerAdminRoutes(server, { db: database.db, token: adminToken, now })
+    },
     isDraining: () => draining,
     readiness: async () => {
       const dbCheck = await withinTime(readinessTimeoutMs, database.check(), {
@@ -139,9 +160,14 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       workersRunning = true
       // Deliveries are announced when their transaction commits, in any process.
       await database.listen(deliveriesChannel, () => deliveries.wake())
+      await database.listen(bridgeResultsChannel, () => bridgeDispatch.wake())
     } else {
       logger.info('KEYSMITH_WORKERS=off: this process serves the API and runs no background work')
     }
+    // Bridge agents connect to every process (API-only ones too): jobs reach them
+    // from any process through bridge_jobs.
+    await database.listen(bridgeJobsChannel, () => void hub.deliverJobs())
+    hub.attach(app.server)
     const url = await app.listen({ port: config.port, host: config.host })
     if (adminToken) {
       writeAdminFile(config.dataDir, {
@@ -164,6 +190,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
         draining = true
         // Fastify stops listening, closes idle connections and waits for in-flight
         // requests; the onRequest hook answers anything new with 503.
+        await hub.close()
         await app.close()
         await Promise.all([worker.stop(), deliveries.stop()])
         workersRunning = false
@@ -172,6 +199,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     }
   } catch (error) {
     unpublish()
+    await hub.close()
     await app.close()
     await Promise.all([worker.stop(), deliveries.stop()])
     await database.close()

@@ -1,5 +1,6 @@
 import type { DeliveryStatus, Executor } from '../db/schema.js'
 import { listDeliveries } from '../db/webhooks.js'
+import { createBridge, listSystemBridges } from '../domain/bridges.js'
 import {
   createPublishableKey,
   revokePublishableKey,
@@ -7,6 +8,7 @@ import {
 } from '../domain/client-sessions.js'
 import { DomainError, invalidInput } from '../domain/errors.js'
 import { parseId } from '../domain/ids.js'
+import { addOwnEntrance, createOwnSystem, ownSystemPublicKey } from '../domain/own-systems.js'
 import {
   addUserToWorkspace,
   allPersonalAccessTokens,
@@ -64,6 +66,18 @@ const workspaceExists = async (db: Executor, workspaceId: string): Promise<strin
 }
 
 const deliveryStatuses: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed']
+
+/** Reading providers' rules only: no driver runs in an admin operation. */
+const adminProviders = () => createProviderRegistry({ sandboxActionDelayMs: 0 })
+
+const optionalNumber = (args: AdminArgs, name: string): number | undefined => {
+  const value = args[name]
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw invalidInput(`${name} must be a whole number`, name)
+  }
+  return value
+}
 
 const operations = {
   'workspaces.list': async (db: Executor) =>
@@ -148,6 +162,48 @@ const operations = {
 
   'pats.revoke': async (db: Executor, args: AdminArgs, now: Date) =>
     revokePersonalAccessToken(db, text(args, 'personal_access_token_id'), now),
+
+  'systems.create': async (db: Executor, args: AdminArgs, now: Date) => {
+    const system = await db.transaction().execute((tx) =>
+      createOwnSystem(tx, adminProviders(), {
+        workspaceId: text(args, 'workspace_id'),
+        name: text(args, 'name'),
+        timeZone: optionalText(args, 'time_zone'),
+        now,
+      }),
+    )
+    const { public_key } = await ownSystemPublicKey(db, adminProviders(), system.acs_system_id)
+    return {
+      acs_system_id: system.acs_system_id,
+      workspace_id: system.workspace_id,
+      name: system.name,
+      public_key,
+    }
+  },
+
+  'systems.public-key': async (db: Executor, args: AdminArgs) =>
+    ownSystemPublicKey(db, adminProviders(), text(args, 'acs_system_id')),
+
+  'entrances.add': async (db: Executor, args: AdminArgs, now: Date) =>
+    db.transaction().execute((tx) =>
+      addOwnEntrance(tx, adminProviders(), {
+        acsSystemId: text(args, 'acs_system_id'),
+        name: text(args, 'name'),
+        number: optionalNumber(args, 'number'),
+        kind: optionalText(args, 'kind'),
+        now,
+      }),
+    ),
+
+  'bridges.create': async (db: Executor, args: AdminArgs, now: Date) =>
+    createBridge(db, adminProviders(), {
+      acsSystemId: text(args, 'acs_system_id'),
+      name: optionalText(args, 'name'),
+      now,
+    }),
+
+  'bridges.list': async (db: Executor, args: AdminArgs, now: Date) =>
+    listSystemBridges(db, adminProviders(), text(args, 'acs_system_id'), now),
 
   'webhooks.deliveries': async (db: Executor, args: AdminArgs) => {
     const status = optionalText(args, 'status')

@@ -12,6 +12,7 @@ import * as actionAttemptLeases from './migrations/0005_action_attempt_leases.js
 import * as auth from './migrations/0006_auth.js'
 import * as providerData from './migrations/0007_provider_data.js'
 import * as clientSessions from './migrations/0008_client_sessions.js'
+import * as bridges from './migrations/0009_bridges.js'
 import type { DB } from './schema.js'
 
 /** Every migration, in order. Both databases run the same ones. */
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0006_auth': auth,
   '0007_provider_data': providerData,
   '0008_client_sessions': clientSessions,
+  '0009_bridges': bridges,
 }
 
 export interface Database {

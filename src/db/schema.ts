@@ -138,6 +138,8 @@ export interface AcsEntrancesTable {
   can_unlock_with_card: boolean
   can_unlock_with_code: boolean
   can_unlock_with_mobile_key: boolean
+  /** The access system provider's data of the door (e.g. its door number), keyed by provider. */
+  provider_data: ColumnType<ProviderData, string | undefined, string>
   created_at: Date
 }
 
@@ -200,7 +202,8 @@ export interface AcsCardsTable {
   workspace_id: string
   acs_system_id: string
   card_number: string
-  card_format: 'TLCode' | 'rfid48'
+  /** Its technology (see CardFormat in providers/types.ts). */
+  card_format: 'TLCode' | 'rfid48' | 'nfc_type2'
   /** The credential written on the card (a copy of `contents.acs_credential_id`, indexed). */
   acs_credential_id: string | null
   /** Null for a blank card. */
@@ -219,6 +222,11 @@ export interface AcsEncodersTable {
   acs_card_id: string | null
   /** Sandbox-only state: what the simulate endpoints set for the next encoding or scan. */
   sandbox_state: ColumnType<SandboxEncoderState, string | undefined, string>
+  /** For a reader at a front desk: the bridge it hangs off and its name there. */
+  bridge_id: ColumnType<string | null, string | null | undefined, string | null>
+  reader_name: ColumnType<string | null, string | null | undefined, string | null>
+  /** Set while its reader is gone (unplugged); the encoder then shows `acs_encoder_removed`. */
+  removed_at: ColumnType<Date | null, Date | null | undefined, Date | null>
   created_at: Date
 }
 
@@ -408,6 +416,55 @@ export interface WebhookDeliveryAttemptsTable {
   error: string | null
 }
 
+/** A system's secret, sealed (see db/secrets.ts); never returned by any API. */
+export interface AcsSystemSecretsTable {
+  acs_system_id: string
+  sealed: string
+  created_at: Date
+}
+
+export interface BridgesTable {
+  bridge_id: string
+  workspace_id: string
+  acs_system_id: string
+  name: string
+  /** sha256 of the one-time pairing code, until it is used. */
+  pairing_code_hash: string | null
+  pairing_expires_at: Date | null
+  /** sha256 of the bridge token; the token itself is never stored. */
+  token_hash: string | null
+  paired_at: Date | null
+  agent_version: string | null
+  driver: string | null
+  /** The process holding the agent's WebSocket, for operators. */
+  connection_owner: string | null
+  connected_at: Date | null
+  disconnected_at: Date | null
+  /** Written at every heartbeat by the process holding the connection. */
+  last_seen_at: Date | null
+  created_at: Date
+}
+
+export type BridgeOperation = 'encode' | 'scan'
+
+export interface BridgeJobsTable {
+  /** The job's id, as the agent knows it. */
+  job_id: string
+  /** The action attempt it is for: an attempt taken up again finds its job and result. */
+  action_attempt_id: string
+  bridge_id: string
+  acs_encoder_id: string
+  reader_name: string
+  operation: BridgeOperation
+  /** What the agent needs: for an encode, the bytes to write (base64). */
+  payload: Json<{ memory?: string }>
+  /** The agent's result, stored once. */
+  result: ColumnType<Record<string, unknown> | null, string | undefined, string>
+  created_at: Date
+  completed_at: Date | null
+  cancelled_at: Date | null
+}
+
 export interface DB {
   workspaces: WorkspacesTable
   api_keys: ApiKeysTable
@@ -438,6 +495,9 @@ export interface DB {
   publishable_keys: PublishableKeysTable
   client_sessions: ClientSessionsTable
   rate_limit_buckets: RateLimitBucketsTable
+  acs_system_secrets: AcsSystemSecretsTable
+  bridges: BridgesTable
+  bridge_jobs: BridgeJobsTable
 }
 
 /** A connection or an open transaction: repositories accept either. */
@@ -464,4 +524,6 @@ export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>
 export type ConnectedAccountRow = Selectable<ConnectedAccountsTable>
 export type PublishableKeyRow = Selectable<PublishableKeysTable>
 export type ClientSessionRow = Selectable<ClientSessionsTable>
+export type BridgeRow = Selectable<BridgesTable>
+export type BridgeJobRow = Selectable<BridgeJobsTable>
 export type WebhookDeliveryAttemptRow = Selectable<WebhookDeliveryAttemptsTable>

@@ -15,7 +15,7 @@ import type { Page } from '../db/pagination.js'
 import { assertReachable, keepReachable, reachableIds } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { notFound } from './errors.js'
-import { presentCredentials, presentEntrances, presentSystem } from './present.js'
+import { presentCredentials, presentEntrances, presentSystems } from './present.js'
 
 export const getAcsSystem = async (
   ctx: DomainContext,
@@ -24,7 +24,15 @@ export const getAcsSystem = async (
 ): Promise<AcsSystem> => {
   const row = await findAcsSystem(ctx.db, scope.workspace_id, acsSystemId)
   if (!row) throw notFound('acs_system', acsSystemId)
-  return presentSystem(ctx.providers, row)
+  const [system] = await presentSystems(
+    ctx.db,
+    ctx.providers,
+    [row],
+    ctx.now(),
+    ctx.settings.bridgeStaleMs,
+  )
+  if (!system) throw notFound('acs_system', acsSystemId)
+  return system
 }
 
 export const listAcsSystemsOf = async (
@@ -38,8 +46,12 @@ export const listAcsSystemsOf = async (
     connected_account_id: input.connected_account_id,
     search: input.search,
   })
-  return keepReachable(scope, 'acs_system', rows, (row) => row.acs_system_id).map((row) =>
-    presentSystem(ctx.providers, row),
+  return presentSystems(
+    ctx.db,
+    ctx.providers,
+    keepReachable(scope, 'acs_system', rows, (row) => row.acs_system_id),
+    ctx.now(),
+    ctx.settings.bridgeStaleMs,
   )
 }
 

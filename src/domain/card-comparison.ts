@@ -20,3 +20,12 @@ export const notOnSeamWarning = (): ScanWarning => ({
   warning_message:
     'The credential on the card does not exist on Seam: it was deleted or was never created through Seam.',
 })
+
+/**
+ * Something wrong with the card itself (its access system says what): it cannot be
+ * trusted as written, so it is out of sync with the server whatever it says.
+ */
+export const cardProblemWarning = (problem: string): ScanWarning => ({
+  warning_code: 'acs_credential_on_encoder_out_of_sync',
+  warning_message: problem,
+})

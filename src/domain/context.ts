@@ -13,6 +13,8 @@ export interface DomainContext {
     actionAttemptTimeoutMs: number
     /** Token bucket per credential (see rate-limit.ts); none: unlimited. */
     rateLimit?: { rate: number; burst: number } | undefined
+    /** A bridge not heard of for this long is offline (see bridges.ts). */
+    bridgeStaleMs?: number | undefined
   }
   /** Tells this process's worker that an action attempt was queued. */
   wakeWorker(): void

@@ -21,14 +21,26 @@ import { findWorkspace } from '../db/workspaces.js'
 import { recordEvent } from '../events/log.js'
 import { type AccessSystemProvider, withData } from '../providers/access-system.js'
 import type { ProviderRegistry } from '../providers/index.js'
-import type { CardState, CredentialImage, EncoderDriver, KnownCard } from '../providers/types.js'
+import type {
+  CardState,
+  CredentialImage,
+  EncoderDriver,
+  EncoderTarget,
+  KnownCard,
+} from '../providers/types.js'
 import { markCardEncoded, presentAccessMethods, requireEncodingAgain } from './access-methods.js'
 import { type ActionHandler, failed } from './action-attempts.js'
-import { notOnSeamWarning, outOfSyncWarning, type ScanWarning } from './card-comparison.js'
+import {
+  cardProblemWarning,
+  notOnSeamWarning,
+  outOfSyncWarning,
+  type ScanWarning,
+} from './card-comparison.js'
 import { overrideEarlierCards } from './card-override.js'
 import type { EncodeAttemptInput, ScanAttemptInput } from './encoders.js'
 import { newId } from './ids.js'
 import { presentCredential } from './present.js'
+import { openSystemSecret } from './system-secrets.js'
 
 /**
  * What the worker does for ENCODE_CREDENTIAL (and ENCODE_ACCESS_METHOD) and
@@ -52,6 +64,7 @@ interface EncoderContext {
   driver: EncoderDriver
   provider: AccessSystemProvider
   cardOnEncoder: KnownCard | null
+  target: EncoderTarget
 }
 
 const loadEncoder = async (
@@ -66,6 +79,9 @@ const loadEncoder = async (
   if (!encoder || !workspace || !system) {
     return failed('uncategorized_error', 'The encoder was removed before the action could run.')
   }
+  if (encoder.removed_at) {
+    return failed('encoder_not_online', `The encoder ${encoder.display_name} is not connected.`)
+  }
   const provider = providers.forSystem(system.external_type)
   const driver = provider.encoderDriver(workspace.is_sandbox)
   if (!driver) {
@@ -75,7 +91,17 @@ const loadEncoder = async (
     )
   }
   const card = encoder.acs_card_id ? await findAcsCard(db, encoder.acs_card_id) : undefined
-  return { driver, provider, cardOnEncoder: knownCard(card) }
+  const target: EncoderTarget = {
+    attemptId: attempt.action_attempt_id,
+    acsEncoderId: encoder.acs_encoder_id,
+    bridge:
+      encoder.bridge_id && encoder.reader_name
+        ? { bridgeId: encoder.bridge_id, readerName: encoder.reader_name }
+        : null,
+    systemData: system.provider_data,
+    secret: await openSystemSecret(db, system.acs_system_id),
+  }
+  return { driver, provider, cardOnEncoder: knownCard(card), target }
 }
 
 /** What a credential looks like written on a card (its provider says). */
@@ -136,6 +162,7 @@ export const encodingHandler: ActionHandler = {
             externalCardId,
             numberOfIssuedCards: issuedCardCount,
             simulation: input.simulation,
+            target: loaded.target,
             now,
           },
           signal,
@@ -309,6 +336,7 @@ export const scanHandler: ActionHandler = {
             simulation,
             simulatedCredential,
             simulatedCard,
+            target: loaded.target,
             now,
           },
           signal,
@@ -337,10 +365,16 @@ const compareScannedCard = async (
     : undefined
   const onEncoder = provider.readCard(card, now, row)
   const onSeam = row ? await presentCredential(db, providers, row, now) : null
-  const warnings: ScanWarning[] = []
+  const warnings: ScanWarning[] = (provider.cardProblems?.(card) ?? []).map(cardProblemWarning)
   if (credentialId && !onSeam) warnings.push(notOnSeamWarning())
-  if (onSeam) {
-    const differences = provider.outOfSyncProperties(onEncoder, onSeam)
+  if (row && onSeam) {
+    const entrances = (await entrancesByCredential(db, [row.acs_credential_id])).get(
+      row.acs_credential_id,
+    )
+    const differences = provider.outOfSyncProperties(onEncoder, onSeam, {
+      card,
+      entrances: entrances ?? [],
+    })
     if (differences.length > 0) warnings.push(outOfSyncWarning(differences))
   }
   return {

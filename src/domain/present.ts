@@ -5,6 +5,7 @@ import type { AcsCredentialRow, AcsEntranceRow, AcsSystemRow, Executor } from '.
 import { spaceIdsByEntrance } from '../db/spaces.js'
 import type { ProviderRegistry } from '../providers/index.js'
 import { toAcsCredential, toAcsEntrance, toAcsSystem } from '../resources/acs.js'
+import { bridgeErrorsOf, defaultBridgeStaleMs } from './bridges.js'
 
 /**
  * Rows as API resources, loading what each shows (its system, doors, user, spaces)
@@ -79,5 +80,21 @@ export const presentEntrances = async (
   )
 }
 
-export const presentSystem = (providers: ProviderRegistry, row: AcsSystemRow): AcsSystem =>
-  toAcsSystem(row, providers.forSystem(row.external_type))
+/** Systems as the API returns them, with the errors of their bridges (one query for all). */
+export const presentSystems = async (
+  db: Executor,
+  providers: ProviderRegistry,
+  rows: readonly AcsSystemRow[],
+  now: Date,
+  bridgeStaleMs = defaultBridgeStaleMs,
+): Promise<AcsSystem[]> => {
+  const errors = await bridgeErrorsOf(
+    db,
+    rows.map((row) => row.acs_system_id),
+    now,
+    bridgeStaleMs,
+  )
+  return rows.map((row) =>
+    toAcsSystem(row, providers.forSystem(row.external_type), errors.get(row.acs_system_id) ?? []),
+  )
+}

@@ -33,7 +33,7 @@ import { assertReachable, reachableIds } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { assertNotEmpty, DomainError, invalidInput, notFound } from './errors.js'
 import { newId } from './ids.js'
-import { presentEntrances, presentSystem } from './present.js'
+import { presentEntrances, presentSystems } from './present.js'
 import { parseOptionalTime } from './time.js'
 
 export const presentIdentities = async (
@@ -319,9 +319,13 @@ export const listIdentityAcsSystems = async (
     ctx.db,
     users.map((u) => u.acs_system_id),
   )
-  return [...systems.values()]
-    .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
-    .map((row) => presentSystem(ctx.providers, row))
+  return presentSystems(
+    ctx.db,
+    ctx.providers,
+    [...systems.values()].sort((a, b) => a.created_at.getTime() - b.created_at.getTime()),
+    ctx.now(),
+    ctx.settings.bridgeStaleMs,
+  )
 }
 
 /** Entrances any credential of any of the identity's ACS users opens. */

@@ -50,8 +50,17 @@ export interface AccessSystemProvider {
     now: Date,
     credential: AcsCredentialRow | undefined,
   ): CredentialOnEncoder
-  /** Properties on which the card and the server's credential differ, by name. */
-  outOfSyncProperties(onEncoder: CredentialOnEncoder, onSeam: AcsCredential): string[]
+  /**
+   * Properties on which the card and the server's credential differ, by name.
+   * `scanned` is the card as read and the doors the credential opens now.
+   */
+  outOfSyncProperties(
+    onEncoder: CredentialOnEncoder,
+    onSeam: AcsCredential,
+    scanned: { card: CardState; entrances: readonly AcsEntranceRow[] },
+  ): string[]
+  /** What is wrong with a scanned card itself (say, it was tampered with), in words. */
+  cardProblems?(card: CardState): string[]
 
   /** Entrances whose other issued cards stop working once this credential is encoded. */
   doorsOverriddenBy(facts: CredentialFacts): string[]
@@ -62,6 +71,25 @@ export interface AccessSystemProvider {
   encoderDriver(isSandbox: boolean): EncoderDriver | undefined
   /** What a sandbox workspace gets of this system; none: the sandbox has no such site. */
   readonly sandboxSite?: SandboxSite
+  /** For a system Keysmith runs itself: an operator creates it (`keysmith systems create`). */
+  readonly ownSystem?: OwnSystem
+}
+
+/**
+ * An access system of Keysmith's own: created by an operator rather than connected,
+ * with doors the operator adds and encoders that are readers at bridges.
+ */
+export interface OwnSystem {
+  account: { account_type: string; account_type_display_name: string }
+  externalTypeDisplayName: string
+  /** A new system's data, and its secret (stored sealed, handed only to its driver). */
+  newSystem(): { data: unknown; secret: Uint8Array }
+  /** What a lock of the system needs to know (`keysmith systems public-key`). */
+  publicKey(system: AcsSystemRow): string
+  /** A door the operator adds: its category and the provider's data of it. */
+  newDoor(door: { number: number; kind: 'guest' | 'common' }): { category: string; data: unknown }
+  /** The door number of an entrance of the system. */
+  doorNumber(entrance: Pick<AcsEntranceRow, 'provider_data'>): number | undefined
 }
 
 export type CreateCredentialBody = RouteRequestBody<'/acs/credentials/create'>
@@ -87,6 +115,11 @@ export interface AccessSystemTraits {
   encodesCards: boolean
   /** Logo on the `acs_system` resource. */
   image?: { url: string; alt: string }
+  /**
+   * Its `external_type` is Keysmith's own, not one of the document's: resources leave
+   * `external_type` and `system_type` out rather than borrow another brand's.
+   */
+  ownExternalType?: boolean
 }
 
 export interface CredentialRequestOptions {

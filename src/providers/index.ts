@@ -1,4 +1,5 @@
 import type { AccessSystemProvider } from './access-system.js'
+import { keysmithCards } from './keysmith-cards/index.js'
 import { saltoKs } from './salto-ks/index.js'
 import type { ProviderSettings } from './settings.js'
 import { unknownSystem } from './unknown.js'
@@ -15,6 +16,7 @@ export type { ProviderSettings } from './settings.js'
 const accessSystems: ReadonlyArray<(settings: ProviderSettings) => AccessSystemProvider> = [
   visionline,
   saltoKs,
+  keysmithCards,
 ]
 
 /** The access systems Keysmith can drive, as the rest of the server sees them. */

@@ -1,4 +1,4 @@
-import type { CardContents } from '../db/schema.js'
+import type { CardContents, ProviderData } from '../db/schema.js'
 
 /**
  * The interface between Keysmith and an access system's card encoders. A driver
@@ -6,7 +6,8 @@ import type { CardContents } from '../db/schema.js'
  * database: the domain hands it everything it needs and persists what it returns.
  */
 
-export type CardFormat = 'TLCode' | 'rfid48'
+/** `nfc_type2`: an NFC Forum Type 2 tag (NTAG213/215/216) carrying an NDEF message. */
+export type CardFormat = 'TLCode' | 'rfid48' | 'nfc_type2'
 
 /** A physical key card: its printed number, its technology, and what is written on it. */
 export interface CardState<Contents extends CardContents = CardContents> {
@@ -48,6 +49,19 @@ export type ScanSimulation =
   | { outcome: 'unknown_credential' }
   | { outcome: 'credential'; in_sync: boolean; acs_credential_id_on_seam: string }
 
+/** Which encoder a driver works on, and what of its system it may need. */
+export interface EncoderTarget {
+  /** The action attempt's id: an attempt run again is the same job. */
+  attemptId: string
+  acsEncoderId: string
+  /** A reader at a front desk: the bridge it hangs off and its name there. */
+  bridge: { bridgeId: string; readerName: string } | null
+  /** The system's `provider_data`. */
+  systemData: ProviderData
+  /** The system's secret (e.g. its signing key), opened for this job; null: it has none. */
+  secret: Uint8Array | null
+}
+
 export interface EncodeRequest<
   Image extends CredentialImage = CredentialImage,
   Contents extends CardContents = CardContents,
@@ -62,6 +76,7 @@ export interface EncodeRequest<
   /** How many cards carry this credential once this encoding succeeds. */
   numberOfIssuedCards: number
   simulation: EncodeSimulation | null
+  target: EncoderTarget
   now: Date
 }
 
@@ -83,6 +98,7 @@ export interface ScanRequest<
   simulatedCredential: Image | null
   /** …and the card it was last encoded onto, if any. */
   simulatedCard: KnownCard<Contents> | null
+  target: EncoderTarget
   now: Date
 }
 
@@ -116,4 +132,31 @@ export interface EncoderDriver<
     signal: AbortSignal,
   ): Promise<EncodeResult<Contents>>
   scan(request: ScanRequest<Image, Contents>, signal: AbortSignal): Promise<ScanResult<Contents>>
+}
+
+/** Work a bridge agent does on one of its readers (see src/bridge/protocol.ts). */
+export type BridgeJob = {
+  attemptId: string
+  bridgeId: string
+  acsEncoderId: string
+  readerName: string
+} & ({ operation: 'encode'; memory: Uint8Array } | { operation: 'scan' })
+
+export type BridgeJobOutcome =
+  | { ok: true; uid: string; memory?: Uint8Array }
+  | { ok: false; error: DriverError }
+
+/**
+ * Hands jobs to bridge agents, wherever they are connected (any process on the
+ * database), and waits for their results. Implemented by src/bridge/server/.
+ */
+export interface BridgeDispatch {
+  /**
+   * Runs the job, or returns the result it already has (a retried attempt). Ends
+   * with `bridge_disconnected` when the agent is offline, `encoder_not_online` when
+   * the reader is gone; `signal` gives up (the agent is told to stop waiting).
+   */
+  run(job: BridgeJob, signal: AbortSignal): Promise<BridgeJobOutcome>
+  /** How long an agent waits for a card, plus the round trips: the driver's timeout. */
+  readonly jobTimeoutMs: number
 }

@@ -23,7 +23,11 @@ import type { AccessSystemProvider } from '../providers/access-system.js'
 
 export const iso = (date: Date): string => date.toISOString()
 
-export const toAcsSystem = (row: AcsSystemRow, provider: AccessSystemProvider): AcsSystem => {
+export const toAcsSystem = (
+  row: AcsSystemRow,
+  provider: AccessSystemProvider,
+  errors: AcsSystem['errors'] = [],
+): AcsSystem => {
   const image = provider.traits.image ?? {
     url: 'https://connect.getseam.com/assets/images/acs_systems/default.png',
     alt: `${row.external_type_display_name} logo`,
@@ -34,16 +38,20 @@ export const toAcsSystem = (row: AcsSystemRow, provider: AccessSystemProvider): 
     connected_account_id: row.connected_account_id,
     connected_account_ids: [row.connected_account_id],
     name: row.name,
-    external_type: row.external_type as AcsSystem['external_type'],
+    ...(provider.traits.ownExternalType
+      ? {}
+      : {
+          external_type: row.external_type as AcsSystem['external_type'],
+          system_type: row.external_type as AcsSystem['system_type'],
+        }),
     external_type_display_name: row.external_type_display_name,
-    system_type: row.external_type as AcsSystem['system_type'],
     system_type_display_name: row.external_type_display_name,
     is_credential_manager: false,
     location: { time_zone: row.time_zone },
     image_url: image.url,
     image_alt_text: image.alt,
     created_at: iso(row.created_at),
-    errors: [],
+    errors,
     warnings: [],
     ...provider.presentSystem(row),
   }
@@ -118,7 +126,16 @@ export const toAcsEncoder = (row: AcsEncoderRow): AcsEncoder => ({
   workspace_id: row.workspace_id,
   display_name: row.display_name,
   created_at: iso(row.created_at),
-  errors: [],
+  // A reader that went away (unplugged, or its bridge reported it gone).
+  errors: row.removed_at
+    ? [
+        {
+          error_code: 'acs_encoder_removed',
+          message: `The reader ${row.display_name} is no longer attached to its bridge.`,
+          created_at: iso(row.removed_at),
+        },
+      ]
+    : [],
 })
 
 export interface CredentialContext {

@@ -5,6 +5,7 @@ import type {
   CredentialImage,
   EncodeRequest,
   EncoderDriver,
+  EncoderTarget,
   KnownCard,
   ScanRequest,
 } from '../../src/providers/types.js'
@@ -32,7 +33,18 @@ export interface DriverContractSubject {
   credential(): CredentialImage
   /** The same credential changed, as a reissue after new times would write it. */
   changed(credential: CredentialImage): CredentialImage
+  /** The encoder the driver works on; by default one with no bridge and no secret. */
+  target?(): EncoderTarget
 }
+
+/** An encoder of no bridge whose system has no secret: what sandbox drivers get. */
+export const plainTarget = (): EncoderTarget => ({
+  attemptId: '00000000-0000-4000-8000-00000000000a',
+  acsEncoderId: '00000000-0000-4000-8000-00000000000b',
+  bridge: null,
+  systemData: {},
+  secret: null,
+})
 
 /** Longest a call may go on once its signal has fired. */
 const promptlyMs = 1_000
@@ -56,6 +68,7 @@ export const runDriverContract = (name: string, subject: DriverContractSubject):
       externalCardId: '7',
       numberOfIssuedCards: 1,
       simulation: null,
+      target: subject.target?.() ?? plainTarget(),
       now,
       ...overrides,
     })
@@ -64,6 +77,7 @@ export const runDriverContract = (name: string, subject: DriverContractSubject):
       simulation: null,
       simulatedCredential: null,
       simulatedCard: null,
+      target: subject.target?.() ?? plainTarget(),
       now,
       ...overrides,
     })

@@ -70,6 +70,9 @@ describe('loadConfig', () => {
       keepAliveTimeoutMs: 72_000,
       shutdownTimeoutMs: 30_000,
       rateLimit: { rate: 1000, burst: 2000 },
+      bridgeHeartbeatMs: 5_000,
+      bridgeGraceMs: 5_000,
+      bridgeJobTimeoutMs: 45_000,
       logLevel: 'info',
     })
   })
@@ -111,6 +114,9 @@ describe('loadConfig', () => {
       KEYSMITH_KEEP_ALIVE_TIMEOUT_MS: '400',
       KEYSMITH_SHUTDOWN_TIMEOUT_MS: '500',
       KEYSMITH_RATE_LIMIT: '5:10',
+      KEYSMITH_BRIDGE_HEARTBEAT_MS: '100',
+      KEYSMITH_BRIDGE_GRACE_MS: '200',
+      KEYSMITH_BRIDGE_JOB_TIMEOUT_MS: '3000',
       LOG_LEVEL: 'debug',
     })
     assert.deepEqual(config, {
@@ -132,6 +138,9 @@ describe('loadConfig', () => {
       keepAliveTimeoutMs: 400,
       shutdownTimeoutMs: 500,
       rateLimit: { rate: 5, burst: 10 },
+      bridgeHeartbeatMs: 100,
+      bridgeGraceMs: 200,
+      bridgeJobTimeoutMs: 3000,
       logLevel: 'debug',
     })
   })

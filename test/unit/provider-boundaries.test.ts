@@ -22,9 +22,18 @@ const brandFolders = readdirSync(providersDir).filter((name) =>
 )
 /** Folders of things shared by every provider, not access systems. */
 const sharedFolders = new Set(['sandbox'])
+/**
+ * The word that names a brand: the folder's first word, except for Keysmith's own
+ * system, whose first word is the product's name (everywhere): its brand is the
+ * whole "Keysmith Cards" (`keysmith cards verify`, a command, is not the brand).
+ */
+const brandWord = (folder: string): string =>
+  folder === 'keysmith-cards'
+    ? 'keysmith[_-]cards|keysmith cards(?! verify)'
+    : (folder.split('-')[0] ?? folder)
 const brands = brandFolders
   .filter((folder) => !sharedFolders.has(folder))
-  .map((folder) => ({ folder, word: folder.split('-')[0] ?? folder }))
+  .map((folder) => ({ folder, word: brandWord(folder) }))
 
 const exempt = (path: string): boolean =>
   path === join('src', 'providers', 'index.ts') || path.startsWith(join('src', 'db', 'migrations'))
@@ -38,7 +47,11 @@ const sourceFiles = (dir: string): string[] =>
 
 describe('provider boundaries', () => {
   test('the access systems are the provider folders', () => {
-    assert.deepEqual(brands.map((b) => b.folder).sort(), ['salto-ks', 'visionline'])
+    assert.deepEqual(brands.map((b) => b.folder).sort(), [
+      'keysmith-cards',
+      'salto-ks',
+      'visionline',
+    ])
   })
 
   test('no brand name appears in src/ outside its provider folder', () => {

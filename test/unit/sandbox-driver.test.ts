@@ -16,6 +16,7 @@ import {
   blankCard,
   createSandboxVisionlineDriver,
 } from '../../src/providers/visionline/sandbox-driver.js'
+import { plainTarget } from '../support/driver-contract.js'
 
 type EncodeRequest = AnyEncodeRequest<CredentialImage, CardContents>
 type EncodeResult = AnyEncodeResult<CardContents>
@@ -103,6 +104,7 @@ const encode = (request: Partial<EncodeRequest> = {}): Promise<EncodeResult> =>
       externalCardId: '7',
       numberOfIssuedCards: 1,
       simulation: null,
+      target: plainTarget(),
       now,
       ...request,
     },
@@ -116,6 +118,7 @@ const scan = (request: Partial<ScanRequest> = {}): Promise<ScanResult> =>
       simulation: null,
       simulatedCredential: null,
       simulatedCard: null,
+      target: plainTarget(),
       now,
       ...request,
     },

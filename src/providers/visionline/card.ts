@@ -1,13 +1,16 @@
 import type { AcsCredential } from '@seamapi/types/connect'
 import type { AcsEntranceRow } from '../../db/schema.js'
 import { commonOutOfSyncProperties, sameSet } from '../card-comparison.js'
-import type { CardFormat, CardState } from '../types.js'
+import type { CardState } from '../types.js'
+
+/** The card technologies Visionline encoders write. */
+export type VisionlineCardFormat = 'TLCode' | 'rfid48'
 
 /** Everything about a credential that is written onto a Visionline card. */
 export type VisionlineCredentialImage = {
   acs_credential_id: string
   card_holder: string
-  card_format: CardFormat
+  card_format: VisionlineCardFormat
   card_function_type: 'guest' | 'staff'
   visionline_credential_id: string
   starts_at: string | null
@@ -69,6 +72,8 @@ export const readCard = (
   status: { overridden: boolean } = { overridden: false },
 ): VisionlineCredentialOnEncoder => {
   const contents = card.contents as VisionlineCardContents | null
+  // Cards on a Visionline encoder are Visionline cards.
+  const cardFormat = card.card_format as VisionlineCardFormat
   if (contents === null) {
     return {
       card_number: card.card_number,
@@ -76,7 +81,7 @@ export const readCard = (
       is_issued: false,
       starts_at: null,
       ends_at: null,
-      visionline_metadata: { card_format: card.card_format },
+      visionline_metadata: { card_format: cardFormat },
     }
   }
   return {
@@ -86,7 +91,7 @@ export const readCard = (
     starts_at: contents.starts_at,
     ends_at: contents.ends_at,
     visionline_metadata: {
-      card_format: card.card_format,
+      card_format: cardFormat,
       card_holder: contents.card_holder,
       card_id: contents.visionline_card_id,
       cancelled: false,

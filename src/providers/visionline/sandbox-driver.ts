@@ -135,7 +135,7 @@ const scanCard = (
     const stranger: CredentialImage = {
       acs_credential_id: randomUUID(),
       card_holder: 'Guest',
-      card_format: card.card_format,
+      card_format: card.card_format === 'TLCode' ? 'TLCode' : 'rfid48',
       card_function_type: 'guest',
       visionline_credential_id: String(90_000 + Math.floor(Math.random() * 10_000)),
       starts_at: now.toISOString(),
