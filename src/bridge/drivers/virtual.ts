@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { type Dirent, readdirSync } from 'node:fs'
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { readDump } from '../../cards/format.js'
+import { writeFileAtomic } from '../atomic-file.js'
 import {
   type CardWait,
   type ReaderResult,
@@ -88,22 +89,6 @@ const readerDir = (stateDir: string, reader: string): string =>
 const isMissing = (error: unknown): boolean =>
   (error as NodeJS.ErrnoException).code === 'ENOENT' ||
   (error as NodeJS.ErrnoException).code === 'ENOTDIR'
-
-/** Writes `data` to `file` through a temporary file and a rename, so no reader sees half of it. */
-export const writeFileAtomic = async (
-  file: string,
-  data: Uint8Array | string,
-  mode = 0o644,
-): Promise<void> => {
-  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`
-  try {
-    await writeFile(temporary, data, { mode })
-    await rename(temporary, file)
-  } catch (error) {
-    await rm(temporary, { force: true }).catch(() => {})
-    throw error
-  }
-}
 
 /** The readers attached now: the folders under `<stateDir>/virtual`. */
 export const listVirtualReaders = (stateDir: string): string[] => {
