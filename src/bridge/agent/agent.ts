@@ -291,11 +291,13 @@ export const startBridgeAgent = async (options: BridgeAgentOptions): Promise<Bri
     ws.on('pong', heard)
     ws.on('message', (data, isBinary) => {
       if (socket !== ws) return
+      if (!isBinary) {
+        const message = parseMessage(serverMessageSchema, textOf(data))
+        if (message) onMessage(message)
+        else log('ignored a frame that is not a valid message')
+      }
+      // After the message: a welcome sets the heartbeat the silence is measured in.
       heard()
-      if (isBinary) return
-      const message = parseMessage(serverMessageSchema, textOf(data))
-      if (message) onMessage(message)
-      else log('ignored a frame that is not a valid message')
     })
     ws.on('error', (error) => {
       lastError = error.message
