@@ -493,11 +493,11 @@ describe('bridge agent', { timeout: 60_000 }, () => {
   })
 
   test('pings keep a quiet connection alive', async () => {
-    const { hub, start } = await setup({ heartbeatMs: 100, pingEveryMs: 30 })
+    const { hub, start } = await setup({ heartbeatMs: 200, pingEveryMs: 30 })
     await start()
     const connection = await hub.connection(0)
-    // Far longer than three heartbeats of pings and nothing else.
-    await eventually(async () => (connection.pings >= 20 ? true : undefined), { what: 'pings' })
+    // About twice three heartbeats (600 ms) of pings and nothing else.
+    await eventually(async () => (connection.pings >= 40 ? true : undefined), { what: 'pings' })
     assert.equal(connection.closed, false)
     assert.equal(hub.connections.length, 1)
   })

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -13,7 +14,8 @@ import {
   removeVirtualReader,
   takeCard,
 } from '../../src/bridge/drivers/virtual.js'
-import { readDump } from '../../src/cards/format.js'
+import { encodeCard, keyIdOf, readDump, wrapNdef } from '../../src/cards/format.js'
+import { verifyCardDump } from '../../src/cards/verify-command.js'
 import { runReaderContract } from '../support/reader-contract.js'
 
 const wait = (cardWaitMs = 5_000): CardWait => ({
@@ -80,6 +82,41 @@ describe('virtual driver', () => {
     assert.equal(bytes.length, 504)
     assert.deepEqual(bytes.subarray(0, memory.length), memory)
     await assert.rejects(takeCard(stateDir, 'Late'), /no card/)
+    await driver.close()
+  })
+
+  test('a signed card written on a virtual reader and taken to a dump opens its door with cards verify', async () => {
+    const driver = await openVirtualDriver({ stateDir, readers: ['Verify'] })
+    const keys = generateKeyPairSync('ed25519')
+    const memory = wrapNdef(
+      encodeCard(
+        {
+          keyId: keyIdOf(keys.publicKey),
+          acsCredentialId: '0d6c6f3e-7a6b-4c59-9e0a-2f4b8d1c3a55',
+          issueNumber: 1,
+          validFrom: new Date('2031-07-01T15:00:00Z'),
+          validUntil: new Date('2031-07-03T11:00:00Z'),
+          entrances: [101, 7],
+          staff: false,
+          override: false,
+        },
+        keys.privateKey,
+      ),
+    )
+    await placeCard(stateDir, 'Verify', { blank: true, type: 'ntag213' })
+    const written = await driver.write('Verify', memory, wait())
+    assert.ok(written.ok, JSON.stringify(written))
+    const dump = path.join(stateDir, 'verify.bin')
+    await takeCard(stateDir, 'Verify', { file: dump })
+    const publicKeyFile = path.join(stateDir, 'key.pem')
+    await writeFile(publicKeyFile, keys.publicKey.export({ format: 'pem', type: 'spki' }))
+    const verdict = verifyCardDump({
+      publicKeyFile,
+      entrance: '101',
+      at: '2031-07-02T09:00:00Z',
+      dumpFile: dump,
+    })
+    assert.equal(verdict.exitCode, 0, verdict.text)
     await driver.close()
   })
 

@@ -29,6 +29,8 @@ const HANDSHAKE_TIMEOUT_MS = 10_000
 const MAX_READERS = 64
 const MAX_RESULTS_PER_HELLO = 1000
 const MAX_ERROR_MESSAGE = 1000
+/** A scan's memory travels as at most 8192 characters of base64. */
+const MAX_SCAN_BYTES = 6144
 
 export interface BridgeAgentOptions {
   /** The server's base URL: http(s)://… (or ws(s)://…). */
@@ -84,9 +86,14 @@ const resultOf = <T extends { uid: string; memory?: Uint8Array }>(
 ): JobResult => {
   if (!outcome.ok) return failure(outcome.error.type, outcome.error.message)
   const { uid, memory } = outcome.value
-  return memory === undefined
-    ? { ok: true, uid }
-    : { ok: true, uid, memory: Buffer.from(memory).toString('base64') }
+  if (memory === undefined) return { ok: true, uid }
+  if (memory.length > MAX_SCAN_BYTES) {
+    return failure(
+      'incompatible_card_format',
+      `the card holds ${memory.length} bytes; a scan carries at most ${MAX_SCAN_BYTES}`,
+    )
+  }
+  return { ok: true, uid, memory: Buffer.from(memory).toString('base64') }
 }
 
 const describeResult = (result: JobResult): string =>
@@ -129,7 +136,9 @@ export const startBridgeAgent = async (options: BridgeAgentOptions): Promise<Bri
 
   const readersNow = (): string[] => {
     try {
-      return [...new Set(driver.readers())].sort().slice(0, MAX_READERS)
+      // What the protocol carries: up to 64 names of 1 to 200 characters.
+      const names = driver.readers().filter((name) => name.length > 0 && name.length <= 200)
+      return [...new Set(names)].sort().slice(0, MAX_READERS)
     } catch (error) {
       log(`could not list the readers: ${(error as Error).message}`)
       return sentReaders
