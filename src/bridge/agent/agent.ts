@@ -309,7 +309,8 @@ export const startBridgeAgent = async (options: BridgeAgentOptions): Promise<Bri
       heard()
     })
     ws.on('error', (error) => {
-      lastError = error.message
+      // The first cause, not the abort that follows it.
+      lastError ??= error.message
     })
     ws.on('close', (code, reason) => {
       if (socket !== ws) return
@@ -323,10 +324,14 @@ export const startBridgeAgent = async (options: BridgeAgentOptions): Promise<Bri
     })
   }
 
+  let loggedReaders = readersNow()
   const watchReaders = () => {
     const now = readersNow()
+    if (now.join('\n') !== loggedReaders.join('\n')) {
+      log(`readers: ${now.map((name) => `"${name}"`).join(', ') || 'none'}`)
+      loggedReaders = now
+    }
     if (now.join('\n') === sentReaders.join('\n')) return
-    log(`readers: ${now.map((name) => `"${name}"`).join(', ') || 'none'}`)
     // Not connected: the next hello carries them.
     if (send({ type: 'readers', readers: now })) sentReaders = now
   }
