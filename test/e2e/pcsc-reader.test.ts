@@ -6,6 +6,7 @@ import { openPcscDriver } from '../../src/bridge/drivers/pcsc.js'
 import type { CardWait, TagReaderDriver } from '../../src/bridge/drivers/tag-reader.js'
 import { decide, encodeCard, keyIdOf, unwrapNdef, wrapNdef } from '../../src/cards/format.js'
 import { eventually } from '../support/poll.js'
+import { runReaderContract } from '../support/reader-contract.js'
 import { VirtualNtag } from '../support/virtual-ntag.js'
 
 /**
@@ -132,5 +133,32 @@ describe('PC/SC driver with a virtual NTAG on vpcd', { timeout: 120_000 }, () =>
     const result = await driver.read('No Such Reader 00 00', wait(100))
     assert.equal(result.ok, false)
     if (!result.ok) assert.equal(result.error.type, 'encoder_not_online')
+  })
+
+  runReaderContract('PC/SC with a virtual NTAG on vpcd', async () => {
+    let card: VirtualNtag | undefined
+    return {
+      driver,
+      reader,
+      placeBlank: async (type) => {
+        card = new VirtualNtag(type === 'ntag213' ? { ccSize: 0x12 } : {})
+        await card.place()
+        return card.uidHex
+      },
+      take: async () => {
+        await card?.take()
+        card = undefined
+        // Until pcscd has seen the card go, the reader still looks occupied.
+        await eventually(
+          async () => {
+            const result = await driver.read(reader, wait(0))
+            return !result.ok && result.error.type === 'no_credential_on_encoder' ? true : undefined
+          },
+          { what: 'the reader to be empty' },
+        )
+      },
+      // The driver is the one the tests above use; their after() closes it.
+      close: async () => {},
+    }
   })
 })

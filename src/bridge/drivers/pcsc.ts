@@ -52,6 +52,7 @@ export const openPcscDriver = async (): Promise<TagReaderDriver> => {
   /** Resolves once a card lies on the reader; false when none came in time. */
   const cardPresent = (slot: Slot, wait: CardWait): Promise<boolean> =>
     new Promise((resolve, reject) => {
+      if (wait.signal.aborted) return reject(wait.signal.reason)
       if (slot.present) return resolve(true)
       const done = (value: boolean) => {
         clearTimeout(timer)
