@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 import { AdminCallError, adminCall } from './admin/client.js'
 import type { AdminArgs, AdminOperation, AdminResult } from './admin/operations.js'
+import { cardsPlace, cardsTake, runBridge } from './bridge/agent/command.js'
 import { verifyCardDump } from './cards/verify-command.js'
 import { ConfigError, loadConfig } from './config.js'
 import { DatabaseError, openDatabase } from './db/database.js'
@@ -47,6 +48,18 @@ Commands:
                                          Make a bridge and print its one-time pairing code
                                          (valid 10 minutes) for keysmith bridge
   bridges list --acs-system-id <id>      List a system's bridges, their state and readers
+  bridge --server <url> [--pairing-code <code>] --driver pcsc|virtual [--state-dir <dir>]
+         [--card-wait-ms <ms>] [--readers <name,name>] [--reconnect-max-ms <ms>]
+                                         Run the bridge agent on the front-desk computer: it
+                                         connects out to the server (no open port), reports
+                                         its readers as encoders and writes and reads cards.
+                                         The first run pairs with a code from bridges create;
+                                         later runs need only --server (default state dir
+                                         ~/.keysmith-bridge)
+  bridge cards place --encoder <name> [--blank | --file <dump>] [--type ntag213|ntag215|ntag216]
+                                         Put a card on a virtual encoder (--driver virtual)
+  bridge cards take --encoder <name> [--file <dump>]
+                                         Pick it up; --file keeps its memory for cards verify
   cards verify --public-key <file> --entrance <number> [--at <time>] <card-dump-file>
                                          Decide offline, as a lock would, whether a Keysmith
                                          card opens a door (exit 0) or why not (exit 1)
@@ -137,6 +150,17 @@ const main = async (argv: string[]): Promise<void> => {
       limit: { type: 'string' },
       'public-key': { type: 'string' },
       'acs-system-id': { type: 'string' },
+      server: { type: 'string' },
+      'pairing-code': { type: 'string' },
+      driver: { type: 'string' },
+      'state-dir': { type: 'string' },
+      'card-wait-ms': { type: 'string' },
+      readers: { type: 'string' },
+      'reconnect-max-ms': { type: 'string' },
+      encoder: { type: 'string' },
+      blank: { type: 'boolean', default: false },
+      file: { type: 'string' },
+      type: { type: 'string' },
       number: { type: 'string' },
       kind: { type: 'string' },
       entrance: { type: 'string' },
@@ -144,8 +168,15 @@ const main = async (argv: string[]): Promise<void> => {
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
-  const command = positionals.slice(0, 2).join(' ') || 'start'
-  const operands = positionals.slice(2)
+  // `bridge` runs the agent; `bridge cards place|take` handles virtual cards.
+  const words =
+    positionals[0] === 'bridge' && positionals[1] === 'cards'
+      ? 3
+      : positionals[0] === 'bridge'
+        ? 1
+        : 2
+  const command = positionals.slice(0, words).join(' ') || 'start'
+  const operands = positionals.slice(words)
   if (values.help) {
     process.stdout.write(`${usage}\n`)
     return
@@ -173,6 +204,29 @@ const main = async (argv: string[]): Promise<void> => {
   switch (command) {
     case 'start':
       return start()
+    case 'bridge':
+      return bridge(values)
+    case 'bridge cards place': {
+      if (values.blank && values.file)
+        throw new UsageError('cards place takes --blank or --file, not both')
+      const placed = await failingAs(() =>
+        cardsPlace({
+          stateDir: values['state-dir'],
+          reader: values.encoder,
+          type: values.type,
+          file: values.file,
+        }),
+      )
+      write(placed)
+      return
+    }
+    case 'bridge cards take': {
+      const taken = await failingAs(() =>
+        cardsTake({ stateDir: values['state-dir'], reader: values.encoder, file: values.file }),
+      )
+      write(taken)
+      return
+    }
     case 'cards verify': {
       const [dumpFile, ...extra] = operands
       const publicKeyFile = values['public-key']
@@ -396,6 +450,75 @@ const main = async (argv: string[]): Promise<void> => {
 
 class UsageError extends Error {}
 
+/** A command that could not do its work for a reason its message gives (no stack trace). */
+class CommandFailed extends Error {}
+
+/** Runs `work`; what it throws is reported as the command's failure, in its own words. */
+const failingAs = async <T>(work: () => Promise<T>): Promise<T> => {
+  try {
+    return await work()
+  } catch (error) {
+    if (error instanceof Error) throw new CommandFailed(error.message)
+    throw error
+  }
+}
+
+/** `keysmith bridge`: runs the agent until SIGINT / SIGTERM (exit 0) or its token is refused (exit 1). */
+const bridge = async (values: {
+  server?: string | undefined
+  'pairing-code'?: string | undefined
+  driver?: string | undefined
+  'state-dir'?: string | undefined
+  'card-wait-ms'?: string | undefined
+  readers?: string | undefined
+  'reconnect-max-ms'?: string | undefined
+}): Promise<void> => {
+  const driver = values.driver
+  if (driver !== 'pcsc' && driver !== 'virtual') {
+    throw new UsageError('bridge needs --driver pcsc or --driver virtual')
+  }
+  if (values['pairing-code'] !== undefined && !values.server) {
+    throw new UsageError('bridge --pairing-code needs --server <url>')
+  }
+  const cardWaitMs =
+    values['card-wait-ms'] === undefined ? undefined : Number(values['card-wait-ms'])
+  if (cardWaitMs !== undefined && (!Number.isInteger(cardWaitMs) || cardWaitMs <= 0)) {
+    throw new UsageError('--card-wait-ms is a positive number of milliseconds')
+  }
+  const reconnectMaxMs =
+    values['reconnect-max-ms'] === undefined ? undefined : Number(values['reconnect-max-ms'])
+  if (reconnectMaxMs !== undefined && (!Number.isInteger(reconnectMaxMs) || reconnectMaxMs <= 0)) {
+    throw new UsageError('--reconnect-max-ms is a positive number of milliseconds')
+  }
+  const running = await failingAs(() =>
+    runBridge({
+      driver,
+      ...(values.server ? { server: values.server } : {}),
+      ...(values['pairing-code'] ? { pairingCode: values['pairing-code'] } : {}),
+      ...(values['state-dir'] ? { stateDir: values['state-dir'] } : {}),
+      ...(cardWaitMs !== undefined ? { cardWaitMs } : {}),
+      ...(reconnectMaxMs !== undefined ? { reconnectMaxMs } : {}),
+      ...(values.readers
+        ? {
+            readers: values.readers
+              .split(',')
+              .map((name) => name.trim())
+              .filter(Boolean),
+          }
+        : {}),
+    }),
+  )
+  const stop = () => {
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  await failingAs(() => running.done)
+}
+
 /** One line per delivery, then one indented line per try. */
 const formatDeliveries = (deliveries: AdminResult<'webhooks.deliveries'>): string => {
   if (deliveries.length === 0) return 'No deliveries.\n'
@@ -420,7 +543,8 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (
     error instanceof ConfigError ||
     error instanceof DatabaseError ||
-    error instanceof AdminCallError
+    error instanceof AdminCallError ||
+    error instanceof CommandFailed
   ) {
     process.stderr.write(`keysmith: ${error.message}\n`)
     process.exit(1)

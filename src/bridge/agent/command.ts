@@ -39,7 +39,9 @@ export interface RunBridgeOptions {
   stateDir?: string
   /** `--card-wait-ms`: how long a job waits for a card unless it says; 30 s when absent. */
   cardWaitMs?: number
-  /** The virtual driver's readers (`--reader`, repeatable); `Virtual encoder 1` when absent. */
+  /** Longest wait between reconnection tries (`--reconnect-max-ms`); 10 s when absent. */
+  reconnectMaxMs?: number
+  /** The virtual driver's readers (`--readers a,b`); `Virtual encoder 1` when absent. */
   readers?: string[]
   /** Where the log lines go; stdout, each with its time, when absent. */
   log?: (line: string) => void
@@ -138,6 +140,14 @@ export const runBridge = async (options: RunBridgeOptions): Promise<RunningBridg
       stateDir,
       cardWaitMs,
       log,
+      ...(options.reconnectMaxMs !== undefined
+        ? {
+            backoff: {
+              initialMs: Math.min(250, options.reconnectMaxMs),
+              maxMs: options.reconnectMaxMs,
+            },
+          }
+        : {}),
     })
   } catch (error) {
     await closeDriver()
@@ -169,7 +179,7 @@ const chooseReader = (stateDir: string, reader: string | undefined): string => {
   const attached = listVirtualReaders(stateDir)
   if (attached.length > 1) {
     throw new Error(
-      `there are ${attached.length} virtual readers (${attached.map((name) => `"${name}"`).join(', ')}): say which with --reader`,
+      `there are ${attached.length} virtual readers (${attached.map((name) => `"${name}"`).join(', ')}): say which with --encoder`,
     )
   }
   return attached[0] ?? DEFAULT_VIRTUAL_READER
@@ -177,7 +187,7 @@ const chooseReader = (stateDir: string, reader: string | undefined): string => {
 
 export interface CardsPlaceOptions {
   stateDir?: string
-  /** `--reader`; the only virtual reader when absent. */
+  /** `--encoder`: the virtual reader; the only one when absent. */
   reader?: string
   /** `--type`: ntag213, ntag215 (the default for a blank card), ntag216, mifare_classic_1k. */
   type?: string
@@ -207,7 +217,7 @@ export const cardsPlace = async (options: CardsPlaceOptions): Promise<string> =>
 
 export interface CardsTakeOptions {
   stateDir?: string
-  /** `--reader`; the only virtual reader when absent. */
+  /** `--encoder`: the virtual reader; the only one when absent. */
   reader?: string
   /** `--file`: where to write the card's user memory (raw bytes) for `keysmith cards verify`. */
   file?: string

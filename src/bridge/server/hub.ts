@@ -103,23 +103,28 @@ export class BridgeHub {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
         return
       }
-      this.#wss.handleUpgrade(request, socket, head, (ws) => {
-        this.#accept(ws, bearer(request)).catch((error: unknown) => {
+      socket.on('error', () => socket.destroy())
+      // The token is checked before the upgrade completes: the agent speaks first once
+      // the connection opens, and its hello must find the connection set up.
+      const token = bearer(request)
+      const lookup = token ? bridgeOfToken(this.#options.db, token) : Promise.resolve(undefined)
+      lookup.then(
+        (bridge) =>
+          this.#wss.handleUpgrade(request, socket, head, (ws) => {
+            if (!bridge) ws.close(CLOSE_UNAUTHORIZED, 'unknown bridge token')
+            else this.#accept(ws, bridge)
+          }),
+        (error: unknown) => {
           this.#options.log.error({ err: error }, 'bridge connection failed')
-          ws.close(1011, 'server error')
-        })
-      })
+          socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n')
+        },
+      )
     })
     this.#timer = setInterval(() => this.#heartbeat(), this.#options.heartbeatMs)
     this.#timer.unref()
   }
 
-  async #accept(ws: WebSocket, token: string | undefined): Promise<void> {
-    const bridge = token ? await bridgeOfToken(this.#options.db, token) : undefined
-    if (!bridge) {
-      ws.close(CLOSE_UNAUTHORIZED, 'unknown bridge token')
-      return
-    }
+  #accept(ws: WebSocket, bridge: BridgeRow): void {
     const previous = this.#connections.get(bridge.bridge_id)
     if (previous) previous.ws.terminate()
     const connection: Connection = {
