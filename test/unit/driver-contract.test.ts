@@ -1,11 +1,27 @@
-import { randomUUID } from 'node:crypto'
-import type { CredentialImage, KnownCard } from '../../src/providers/types.js'
+import { createPrivateKey, randomBytes, randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after } from 'node:test'
+import { openVirtualDriver, placeCard, takeCard } from '../../src/bridge/drivers/virtual.js'
+import { encodeCard, wrapNdef } from '../../src/cards/format.js'
+import { createBridgeDriver } from '../../src/providers/keysmith-cards/bridge-driver.js'
+import type { KeysmithCardImage } from '../../src/providers/keysmith-cards/card.js'
+import { newSystemKeys } from '../../src/providers/keysmith-cards/keys.js'
+import type {
+  BridgeDispatch,
+  CredentialImage,
+  EncoderDriver,
+  EncoderTarget,
+  KnownCard,
+} from '../../src/providers/types.js'
 import type { VisionlineCredentialImage } from '../../src/providers/visionline/card.js'
 import {
   blankCard,
   createSandboxVisionlineDriver,
 } from '../../src/providers/visionline/sandbox-driver.js'
 import { runDriverContract } from '../support/driver-contract.js'
+import { localDispatch } from '../support/local-dispatch.js'
 
 /** Every encoder driver passes the contract; add a `runDriverContract` line per new driver. */
 
@@ -31,5 +47,87 @@ runDriverContract('sandbox Visionline', {
   changed: (credential: CredentialImage) => ({
     ...credential,
     ends_at: '2025-07-16T11:00:00.000Z',
+  }),
+})
+
+// Keysmith Cards: the bridge driver signs the card and has a bridge's reader write
+// it; here the reader is a virtual one in this process (see local-dispatch.ts).
+const stateDir = mkdtempSync(join(tmpdir(), 'keysmith-contract-'))
+const reader = 'Contract reader'
+const keys = newSystemKeys()
+const emptyReader = 'Empty reader'
+const readers = openVirtualDriver({ stateDir, readers: [reader, emptyReader] })
+after(async () => {
+  await (await readers).close()
+  rmSync(stateDir, { recursive: true, force: true })
+})
+const nfcUid = () => `04${randomBytes(6).toString('hex').toUpperCase()}`
+
+runDriverContract('Keysmith Cards through a bridge (virtual reader)', {
+  createDriver: ({ slow }) => {
+    const dispatch: BridgeDispatch = {
+      jobTimeoutMs: 60_000,
+      // Slow: a reader on which no card comes for a long while.
+      run: async (job, signal) =>
+        localDispatch(await readers, { cardWaitMs: slow ? 30_000 : 1_000 }).run(
+          slow ? { ...job, readerName: emptyReader } : job,
+          signal,
+        ),
+    }
+    return createBridgeDriver(dispatch) as unknown as EncoderDriver
+  },
+  blankCard: (): KnownCard => ({
+    acs_card_id: randomUUID(),
+    card_number: nfcUid(),
+    card_format: 'nfc_type2',
+    contents: null,
+  }),
+  placeCard: async (card) => {
+    const dump = join(stateDir, 'dump.bin')
+    if (card.contents) {
+      // A card the driver wrote: the same bytes again, on a card with its UID.
+      const memory = wrapNdef(
+        encodeCard(
+          {
+            keyId: Buffer.from(keys.data.key_id, 'hex'),
+            acsCredentialId: card.contents.acs_credential_id,
+            issueNumber: 1,
+            validFrom: new Date(String(card.contents.starts_at)),
+            validUntil: new Date(String(card.contents.ends_at)),
+            entrances: card.contents.entrances as number[],
+            staff: false,
+            override: false,
+          },
+          createPrivateKey({ key: Buffer.from(keys.secret), format: 'der', type: 'pkcs8' }),
+        ),
+      )
+      writeFileSync(dump, memory)
+      await placeCard(stateDir, reader, { file: dump, uid: card.card_number })
+    } else {
+      await placeCard(stateDir, reader, { blank: true, uid: card.card_number })
+    }
+  },
+  takeCard: async () => {
+    await takeCard(stateDir, reader, {}).catch(() => {})
+  },
+  credential: (): KeysmithCardImage => ({
+    acs_credential_id: randomUUID(),
+    card_format: 'nfc_type2',
+    entrances: [1, 101],
+    starts_at: '2031-07-01T15:00:00.000Z',
+    ends_at: '2031-07-03T11:00:00.000Z',
+    staff: false,
+    override: false,
+  }),
+  changed: (credential: CredentialImage) => ({
+    ...credential,
+    ends_at: '2031-07-04T11:00:00.000Z',
+  }),
+  target: (): EncoderTarget => ({
+    attemptId: randomUUID(),
+    acsEncoderId: randomUUID(),
+    bridge: { bridgeId: randomUUID(), readerName: reader },
+    systemData: { keysmith_cards: keys.data },
+    secret: keys.secret,
   }),
 })

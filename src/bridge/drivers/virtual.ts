@@ -178,10 +178,14 @@ const randomUid = (): string =>
     .toString('hex')
     .toUpperCase()
 
-export type PlaceCardOptions =
+export type PlaceCardOptions = (
   | { blank: true; type?: VirtualTagType }
   /** A card dump: the user memory as raw bytes or hex text (`readDump`). */
   | { file: string; type?: VirtualTagType }
+) & {
+  /** The card's UID (upper-case hex); a random NTAG-like one when absent. */
+  uid?: string
+}
 
 /**
  * Puts a card on a virtual reader (in place of the card there, if any): a blank
@@ -220,7 +224,7 @@ export const placeCard = async (
     type = options.type ?? 'ntag215'
     memory = blankMemory(type)
   }
-  const card: VirtualCard = { uid: randomUid(), type }
+  const card: VirtualCard = { uid: options.uid ?? randomUid(), type }
   const dir = readerDir(stateDir, reader)
   // The memory first: the card is on the reader once card.json is.
   await rm(path.join(dir, CARD_JSON), { force: true })
