@@ -1,16 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { connect, type Socket } from 'node:net'
+import { storageCardAtr } from '../../src/bridge/nfc/atr.js'
+import { ok, status, VpcdCard } from './vpcd-card.js'
 
 /**
- * A virtual NTAG215 for vsmartcard's vpcd: the test puts it "on the reader" by
- * connecting to vpcd (127.0.0.1:35963 for the first virtual reader), and takes it
- * away by closing the connection. vpcd frames every message with a 2-byte
- * big-endian length; a 1-byte message is a control (0 power off, 1 power on,
- * 2 reset, 4 send the ATR), anything longer an APDU to answer.
- *
- * It answers the PC/SC pseudo-APDUs a contactless reader offers for storage cards:
- * `FF CA` (UID), `FF B0` (read pages), `FF D6` (write pages), as an ACR122-style
- * reader does for a Type 2 tag.
+ * A virtual NTAG215 for vsmartcard's vpcd (see vpcd-card.ts). It answers the PC/SC
+ * pseudo-APDUs a contactless reader offers for storage cards: `FF CA` (UID),
+ * `FF B0` (read pages), `FF D6` (write pages), as an ACR122-style reader does for
+ * a Type 2 tag.
  */
 
 const PAGES = 135 // NTAG215: 540 bytes, user memory pages 4..129
@@ -19,14 +15,7 @@ const USER_FIRST = 4
 const USER_LAST = 129
 
 /** ATR of a contactless storage card, PC/SC part 3: NN = 0x0003 (Ultralight / NTAG). */
-const ATR = Uint8Array.from([
-  0x3b, 0x8f, 0x80, 0x01, 0x80, 0x4f, 0x0c, 0xa0, 0x00, 0x00, 0x03, 0x06, 0x03, 0x00, 0x03, 0x00,
-  0x00, 0x00, 0x00, 0x68,
-])
-
-const ok = (data: Uint8Array = new Uint8Array()): Uint8Array =>
-  Uint8Array.from([...data, 0x90, 0x00])
-const status = (sw1: number, sw2: number) => Uint8Array.from([sw1, sw2])
+const ATR = storageCardAtr(0x0003)
 
 export interface VirtualNtagOptions {
   port?: number
@@ -39,14 +28,14 @@ export interface VirtualNtagOptions {
   ccSize?: number
 }
 
-export class VirtualNtag {
+export class VirtualNtag extends VpcdCard {
+  readonly atr = ATR
   readonly uid: Uint8Array
   readonly memory = new Uint8Array(PAGES * PAGE)
-  #socket: Socket | undefined
-  #buffer = Buffer.alloc(0)
   #writes = 0
 
   constructor(readonly options: VirtualNtagOptions = {}) {
+    super(options.port)
     this.uid = options.uid ?? Uint8Array.from([0x04, ...randomBytes(6)])
     this.memory.set(this.uid.subarray(0, 3), 0)
     this.memory.set(this.uid.subarray(3, 7), 4)
@@ -63,53 +52,7 @@ export class VirtualNtag {
     return this.memory.slice(USER_FIRST * PAGE, (USER_LAST + 1) * PAGE)
   }
 
-  get uidHex(): string {
-    return Buffer.from(this.uid).toString('hex').toUpperCase()
-  }
-
-  /** Puts the card on the reader. */
-  place(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port: this.options.port ?? 35963 }, () =>
-        resolve(),
-      )
-      socket.setNoDelay(true)
-      socket.once('error', reject)
-      socket.on('data', (chunk) => this.#receive(chunk))
-      this.#socket = socket
-    })
-  }
-
-  /** Takes the card away. */
-  take(): Promise<void> {
-    const socket = this.#socket
-    this.#socket = undefined
-    if (!socket || socket.destroyed) return Promise.resolve()
-    return new Promise((resolve) => {
-      socket.once('close', () => resolve())
-      socket.destroy()
-    })
-  }
-
-  #receive(chunk: Buffer): void {
-    this.#buffer = Buffer.concat([this.#buffer, chunk])
-    while (this.#buffer.length >= 2) {
-      const length = this.#buffer.readUInt16BE(0)
-      if (this.#buffer.length < 2 + length) return
-      const message = this.#buffer.subarray(2, 2 + length)
-      this.#buffer = this.#buffer.subarray(2 + length)
-      const answer = this.#answer(new Uint8Array(message))
-      if (answer && this.#socket) {
-        const frame = Buffer.alloc(2 + answer.length)
-        frame.writeUInt16BE(answer.length, 0)
-        frame.set(answer, 2)
-        this.#socket.write(frame)
-      }
-    }
-  }
-
-  #answer(message: Uint8Array): Uint8Array | undefined {
-    if (message.length === 1) return message[0] === 4 ? ATR : undefined
+  respond(message: Uint8Array): Uint8Array | undefined {
     const [cla, ins, , p2, p3] = message
     if (cla !== 0xff) return status(0x6e, 0x00)
     if (ins === 0xca) return ok(this.uid)
@@ -133,8 +76,7 @@ export class VirtualNtag {
         this.#writes >= this.options.removeAfterWrites
       ) {
         // Taken off the reader before answering: the write is not confirmed.
-        void this.take()
-        return undefined
+        return this.takeNow()
       }
       return ok()
     }

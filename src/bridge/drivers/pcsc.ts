@@ -1,12 +1,12 @@
 import type { Card, Reader } from 'pcsc-mini'
+import { readUid, TagError, type Transmit } from '../nfc/apdu.js'
+import { type TagTechnology, tagTechnology } from '../nfc/atr.js'
 import {
-  readCapacity,
-  readUid,
-  readUserMemory,
-  TagError,
-  type Transmit,
-  writeUserMemory,
-} from '../nfc/ntag.js'
+  DEFAULT_MIFARE_KEY,
+  readMifareUserMemory,
+  writeMifareUserMemory,
+} from '../nfc/mifare-classic.js'
+import { readCapacity, readUserMemory, writeUserMemory } from '../nfc/ntag.js'
 import {
   type CardWait,
   type ReaderResult,
@@ -21,13 +21,42 @@ interface Slot {
   listeners: Set<() => void>
 }
 
+export interface PcscDriverOptions {
+  /**
+   * The key A of sectors 1 to 15 of MIFARE Classic cards (6 bytes); the transport
+   * key FF FF FF FF FF FF when absent.
+   */
+  mifareKey?: Uint8Array
+}
+
+/** Reading and writing the user memory of one technology of tag. */
+interface TagMemory {
+  read(transmit: Transmit): Promise<Uint8Array>
+  write(transmit: Transmit, memory: Uint8Array): Promise<void>
+}
+
 /**
  * PC/SC readers (any USB NFC reader pcscd knows, or vsmartcard's virtual reader in
- * tests) with NTAG213/215/216 cards, through the `pcsc-mini` binding (prebuilt, no
- * install script). The binding is loaded only when this driver is opened, so a
- * bridge running the virtual driver needs no PC/SC library.
+ * tests) with NTAG213/215/216 or MIFARE Classic 1K cards, told apart by the ATR the
+ * reader reports, through the `pcsc-mini` binding (prebuilt, no install script).
+ * The binding is loaded only when this driver is opened, so a bridge running the
+ * virtual driver needs no PC/SC library.
  */
-export const openPcscDriver = async (): Promise<TagReaderDriver> => {
+export const openPcscDriver = async (options: PcscDriverOptions = {}): Promise<TagReaderDriver> => {
+  const mifareKey = new Uint8Array(options.mifareKey ?? DEFAULT_MIFARE_KEY)
+  if (mifareKey.length !== 6) {
+    throw new Error(`a MIFARE key is 6 bytes, got ${mifareKey.length}`)
+  }
+  const technologies: Record<TagTechnology, TagMemory> = {
+    ntag: {
+      read: async (transmit) => readUserMemory(transmit, await readCapacity(transmit)),
+      write: writeUserMemory,
+    },
+    mifare_classic_1k: {
+      read: (transmit) => readMifareUserMemory(transmit, mifareKey),
+      write: (transmit, memory) => writeMifareUserMemory(transmit, memory, mifareKey),
+    },
+  }
   const pcsc = await import('pcsc-mini')
   const slots = new Map<string, Slot>()
   const client = new pcsc.Client()
@@ -87,14 +116,14 @@ export const openPcscDriver = async (): Promise<TagReaderDriver> => {
     })
 
   /**
-   * Waits for a card, connects and reads its UID. A card swapped for another just
+   * Waits for a card, connects and reads its ATR and UID. A card swapped for another just
    * before (the reader's state not yet caught up) fails its first exchange; that is
    * tried again until the card wait is over, since nothing was written yet.
    */
   const connectCard = async (
     slot: Slot,
     wait: CardWait,
-  ): Promise<ReaderResult<{ card: Card; uid: string }>> => {
+  ): Promise<ReaderResult<{ card: Card; uid: string; atr: Uint8Array }>> => {
     const deadline = Date.now() + wait.cardWaitMs
     let lastError = ''
     for (;;) {
@@ -110,8 +139,9 @@ export const openPcscDriver = async (): Promise<TagReaderDriver> => {
       let card: Card | undefined
       try {
         card = await slot.reader.connect(pcsc.CardMode.SHARED)
+        const { atr } = await card.state()
         const uid = await readUid((apdu) => (card as Card).transmit(apdu))
-        return { ok: true, value: { card, uid } }
+        return { ok: true, value: { card, uid, atr } }
       } catch (error) {
         await card?.disconnect(pcsc.CardDisposition.LEAVE).catch(() => {})
         lastError = (error as Error).message
@@ -127,15 +157,16 @@ export const openPcscDriver = async (): Promise<TagReaderDriver> => {
   const withCard = async <T>(
     name: string,
     wait: CardWait,
-    work: (transmit: Transmit, uid: string) => Promise<T>,
+    work: (tag: TagMemory, transmit: Transmit, uid: string) => Promise<T>,
   ): Promise<ReaderResult<T>> => {
     const slot = slots.get(name)
     if (!slot) return readerFailure('encoder_not_online', `No reader named "${name}" is attached.`)
     const connected = await connectCard(slot, wait)
     if (!connected.ok) return connected
-    const { card, uid } = connected.value
+    const { card, uid, atr } = connected.value
     try {
-      return { ok: true, value: await work((apdu) => card.transmit(apdu), uid) }
+      const tag = technologies[tagTechnology(atr)]
+      return { ok: true, value: await work(tag, (apdu) => card.transmit(apdu), uid) }
     } catch (error) {
       if (error instanceof TagError) return readerFailure(error.type, error.message)
       throw error
@@ -147,15 +178,15 @@ export const openPcscDriver = async (): Promise<TagReaderDriver> => {
   return {
     readers: () => [...slots.keys()],
     write: (name, memory, wait) =>
-      withCard(name, wait, async (transmit, uid) => {
-        await writeUserMemory(transmit, memory)
+      withCard(name, wait, async (tag, transmit, uid) => {
+        await tag.write(transmit, memory)
         return { uid }
       }),
     read: (name, wait) =>
-      withCard(name, wait, async (transmit, uid) => {
-        const memory = await readUserMemory(transmit, await readCapacity(transmit))
-        return { uid, memory }
-      }),
+      withCard(name, wait, async (tag, transmit, uid) => ({
+        uid,
+        memory: await tag.read(transmit),
+      })),
     close: async () => client.stop(),
   }
 }

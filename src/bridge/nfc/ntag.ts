@@ -5,19 +5,15 @@
  * card answers each with data and a status word (90 00 when it worked).
  */
 
-/** Sends one APDU to the card and resolves with its response (data, then SW1 SW2). */
-export type Transmit = (apdu: Uint8Array) => Promise<Uint8Array>
-
-export type TagErrorType = 'incompatible_card_format' | 'encoding_interrupted'
-
-export class TagError extends Error {
-  constructor(
-    readonly type: TagErrorType,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+import {
+  checkCapacity,
+  checkReadBack,
+  padTo,
+  readBinary,
+  TagError,
+  type Transmit,
+  updateBinary,
+} from './apdu.js'
 
 const PAGE = 4
 /** User memory starts at page 4; page 3 is the capability container. */
@@ -26,40 +22,8 @@ const CC_PAGE = 3
 /** Pages read per Read Binary (16 bytes, what readers answer for Type 2 tags). */
 const READ_PAGES = 4
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').toUpperCase()
-
-const statusOf = (response: Uint8Array): { data: Uint8Array; sw: number } => {
-  if (response.length < 2) throw new TagError('encoding_interrupted', 'the reader gave no status')
-  const sw = ((response.at(-2) ?? 0) << 8) | (response.at(-1) ?? 0)
-  return { data: response.subarray(0, -2), sw }
-}
-
-const command = async (transmit: Transmit, apdu: number[], what: string): Promise<Uint8Array> => {
-  let response: Uint8Array
-  try {
-    response = await transmit(Uint8Array.from(apdu))
-  } catch (error) {
-    // The card left the field (or the reader went away) during the exchange.
-    throw new TagError('encoding_interrupted', `${what}: ${(error as Error).message}`)
-  }
-  const { data, sw } = statusOf(response)
-  if (sw !== 0x9000) {
-    throw new TagError(
-      sw === 0x6a82 || sw === 0x6b00 || sw === 0x6a81
-        ? 'incompatible_card_format'
-        : 'encoding_interrupted',
-      `${what}: the card answered ${sw.toString(16).toUpperCase().padStart(4, '0')}`,
-    )
-  }
-  return data
-}
-
-/** The tag's UID, as printed in hex (the card number Keysmith reports). */
-export const readUid = async (transmit: Transmit): Promise<string> =>
-  hex(await command(transmit, [0xff, 0xca, 0x00, 0x00, 0x00], 'reading the UID'))
-
 const readPages = (transmit: Transmit, page: number, pages: number): Promise<Uint8Array> =>
-  command(transmit, [0xff, 0xb0, 0x00, page, pages * PAGE], `reading page ${page}`)
+  readBinary(transmit, page, pages * PAGE, `reading page ${page}`)
 
 /**
  * The size of the tag's NDEF data area, from its capability container (byte 2
@@ -92,25 +56,16 @@ export const readUserMemory = async (transmit: Transmit, length: number): Promis
  * `encoding_interrupted`; one too small is `incompatible_card_format`.
  */
 export const writeUserMemory = async (transmit: Transmit, memory: Uint8Array): Promise<void> => {
-  const capacity = await readCapacity(transmit)
-  if (memory.length > capacity) {
-    throw new TagError(
-      'incompatible_card_format',
-      `the card holds ${capacity} bytes; this credential needs ${memory.length}`,
-    )
-  }
-  const padded = Buffer.alloc(Math.ceil(memory.length / PAGE) * PAGE)
-  padded.set(memory)
+  checkCapacity(await readCapacity(transmit), memory)
+  const padded = padTo(memory, PAGE)
   for (let offset = 0; offset < padded.length; offset += PAGE) {
     const page = FIRST_USER_PAGE + offset / PAGE
-    await command(
+    await updateBinary(
       transmit,
-      [0xff, 0xd6, 0x00, page, PAGE, ...padded.subarray(offset, offset + PAGE)],
+      page,
+      padded.subarray(offset, offset + PAGE),
       `writing page ${page}`,
     )
   }
-  const back = await readUserMemory(transmit, padded.length)
-  if (!Buffer.from(back).equals(padded)) {
-    throw new TagError('encoding_interrupted', 'the card did not keep what was written')
-  }
+  checkReadBack(padded, await readUserMemory(transmit, padded.length))
 }
