@@ -10,14 +10,20 @@ import type { CardWait, TagReaderDriver } from '../../src/bridge/drivers/tag-rea
  *
  * `runReaderContract` takes a rig: the driver under test with one reader attached,
  * and a way to put a blank card of a type on that reader and take it off (virtual
- * files, an emulated NTAG on vpcd, or a person with a stack of cards).
+ * files, an emulated NTAG or MIFARE Classic on vpcd, or a person with a stack of
+ * cards). The card written and read back is an NTAG215 unless the rig names
+ * another roomy type; the too-small card is always an NTAG213.
  */
+export type ContractTagType = 'ntag213' | 'ntag215' | 'mifare_classic_1k'
+
 export interface ReaderContractRig {
   driver: TagReaderDriver
   /** A reader the driver has attached, with no card on it. */
   reader: string
   /** Puts a blank card of `type` on `reader`; resolves with its UID (upper-case hex). */
-  placeBlank(type: 'ntag213' | 'ntag215'): Promise<string>
+  placeBlank(type: ContractTagType): Promise<string>
+  /** The card that holds what the contract writes (more than 144 bytes); ntag215 when absent. */
+  roomy?: 'ntag215' | 'mifare_classic_1k'
   /** Takes the card off `reader`, if there is one. */
   take(): Promise<void>
   close(): Promise<void>
@@ -31,7 +37,7 @@ const wait = (cardWaitMs = 5_000, signal = new AbortController().signal): CardWa
   signal,
 })
 
-/** 200 bytes: more than an NTAG213 holds (144), less than an NTAG215 (496). */
+/** 200 bytes: more than an NTAG213 holds (144), less than an NTAG215 (496) or a MIFARE Classic 1K (720). */
 const tooBigForNtag213 = (): Uint8Array =>
   Uint8Array.from({ length: 200 }, (_, i) => (i * 7 + 3) & 0xff)
 
@@ -88,12 +94,16 @@ export const runReaderContract = (name: string, open: () => Promise<ReaderContra
     })
 
     test('writes memory, then reads it back under the same UID', async () => {
-      const uid = await rig.placeBlank('ntag215')
+      const uid = await rig.placeBlank(rig.roomy ?? 'ntag215')
       const memory = Uint8Array.from({ length: 60 }, (_, i) => (i * 13 + 1) & 0xff)
       const written = await rig.driver.write(rig.reader, memory, wait())
       assert.ok(written.ok, JSON.stringify(written))
       assert.equal(written.value.uid, uid)
-      assert.match(written.value.uid, /^[0-9A-F]{14}$/)
+      // 4 bytes on a MIFARE Classic, 7 on an NTAG.
+      assert.match(
+        written.value.uid,
+        rig.roomy === 'mifare_classic_1k' ? /^[0-9A-F]{8}$/ : /^[0-9A-F]{14}$/,
+      )
       const read = await rig.driver.read(rig.reader, wait())
       assert.ok(read.ok, JSON.stringify(read))
       assert.equal(read.value.uid, uid)
@@ -107,8 +117,8 @@ export const runReaderContract = (name: string, open: () => Promise<ReaderContra
       assert.equal(result.ok, false)
       if (!result.ok) assert.equal(result.error.type, 'incompatible_card_format')
       await rig.take()
-      // The same memory fits an NTAG215.
-      await rig.placeBlank('ntag215')
+      // The same memory fits the roomy card.
+      await rig.placeBlank(rig.roomy ?? 'ntag215')
       const fits = await rig.driver.write(rig.reader, tooBigForNtag213(), wait())
       assert.ok(fits.ok, JSON.stringify(fits))
     })

@@ -43,6 +43,25 @@ runReaderContract('virtual', async () => {
   }
 })
 
+runReaderContract('virtual, MIFARE Classic 1K', async () => {
+  const stateDir = await tempDir()
+  const driver = await openVirtualDriver({ stateDir })
+  const reader = DEFAULT_VIRTUAL_READER
+  return {
+    driver,
+    reader,
+    roomy: 'mifare_classic_1k',
+    placeBlank: async (type) => (await placeCard(stateDir, reader, { blank: true, type })).uid,
+    take: async () => {
+      await takeCard(stateDir, reader).catch(() => {})
+    },
+    close: async () => {
+      await driver.close()
+      await rm(stateDir, { recursive: true, force: true })
+    },
+  }
+})
+
 describe('virtual driver', () => {
   let stateDir: string
   before(async () => {
@@ -138,7 +157,7 @@ describe('virtual driver', () => {
     await driver.close()
   })
 
-  test('an NTAG216 holds more than an NTAG215; a MIFARE Classic is no card to write', async () => {
+  test('an NTAG216 holds more than an NTAG215; a MIFARE Classic 1K holds 720 bytes; a DESFire is no card to write', async () => {
     const driver = await openVirtualDriver({ stateDir, readers: ['Types'] })
     const big = new Uint8Array(800).fill(7)
     await placeCard(stateDir, 'Types', { blank: true, type: 'ntag215' })
@@ -147,9 +166,24 @@ describe('virtual driver', () => {
     await placeCard(stateDir, 'Types', { blank: true, type: 'ntag216' })
     const on216 = await driver.write('Types', big, wait())
     assert.ok(on216.ok, JSON.stringify(on216))
-    await placeCard(stateDir, 'Types', { blank: true, type: 'mifare_classic_1k' })
-    const classic = await driver.write('Types', Uint8Array.of(1, 2, 3), wait())
-    assert.equal(classic.ok ? 'ok' : classic.error.type, 'incompatible_card_format')
+
+    const classic = await placeCard(stateDir, 'Types', { blank: true, type: 'mifare_classic_1k' })
+    assert.match(classic.uid, /^[0-9A-F]{8}$/)
+    const tooBig = await driver.write('Types', new Uint8Array(721).fill(1), wait())
+    assert.equal(tooBig.ok ? 'ok' : tooBig.error.type, 'incompatible_card_format')
+    const full = new Uint8Array(720).fill(9)
+    const onClassic = await driver.write('Types', full, wait())
+    assert.ok(onClassic.ok, JSON.stringify(onClassic))
+    assert.equal(onClassic.value.uid, classic.uid)
+    const read = await driver.read('Types', wait())
+    assert.ok(read.ok, JSON.stringify(read))
+    assert.deepEqual(read.value.memory, full)
+
+    await placeCard(stateDir, 'Types', { blank: true, type: 'mifare_desfire' })
+    const desfire = await driver.write('Types', Uint8Array.of(1, 2, 3), wait())
+    assert.equal(desfire.ok ? 'ok' : desfire.error.type, 'incompatible_card_format')
+    const readDesfire = await driver.read('Types', wait())
+    assert.equal(readDesfire.ok ? 'ok' : readDesfire.error.type, 'incompatible_card_format')
     await driver.close()
   })
 

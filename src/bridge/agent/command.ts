@@ -11,6 +11,7 @@ import {
   type VirtualTagType,
   virtualTagTypes,
 } from '../drivers/virtual.js'
+import { parseMifareKey } from '../nfc/mifare-classic.js'
 import { type BridgeAgent, startBridgeAgent } from './agent.js'
 import { pairBridge, serverUrls } from './pair.js'
 import { loadCredentials, saveCredentials } from './state.js'
@@ -43,6 +44,11 @@ export interface RunBridgeOptions {
   reconnectMaxMs?: number
   /** The virtual driver's readers (`--readers a,b`); `Virtual encoder 1` when absent. */
   readers?: string[]
+  /**
+   * The pcsc driver's key A for sectors 1 to 15 of MIFARE Classic cards
+   * (`--mifare-key`): 12 hex digits; the transport key FFFFFFFFFFFF when absent.
+   */
+  mifareKey?: string
   /** Where the log lines go; stdout, each with its time, when absent. */
   log?: (line: string) => void
 }
@@ -62,10 +68,20 @@ const stdoutLog = (line: string): void => {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`)
 }
 
+const mifareKeyOption = (text: string): Uint8Array => {
+  try {
+    return parseMifareKey(text)
+  } catch (error) {
+    throw new Error(`--mifare-key: ${(error as Error).message}`)
+  }
+}
+
 const openDriver = (options: RunBridgeOptions, stateDir: string): Promise<TagReaderDriver> => {
   switch (options.driver) {
     case 'pcsc':
-      return openPcscDriver()
+      return openPcscDriver(
+        options.mifareKey === undefined ? {} : { mifareKey: mifareKeyOption(options.mifareKey) },
+      )
     case 'virtual':
       return openVirtualDriver(
         options.readers === undefined ? { stateDir } : { stateDir, readers: options.readers },
@@ -89,6 +105,8 @@ export const runBridge = async (options: RunBridgeOptions): Promise<RunningBridg
   if (options.driver !== 'pcsc' && options.driver !== 'virtual') {
     throw new Error(`--driver must be pcsc or virtual, got "${String(options.driver)}"`)
   }
+  // A bad key is refused before pairing, not once the driver opens.
+  if (options.mifareKey !== undefined) mifareKeyOption(options.mifareKey)
 
   let credentials = await loadCredentials(stateDir)
   if (options.pairingCode !== undefined) {
@@ -189,7 +207,7 @@ export interface CardsPlaceOptions {
   stateDir?: string
   /** `--encoder`: the virtual reader; the only one when absent. */
   reader?: string
-  /** `--type`: ntag213, ntag215 (the default for a blank card), ntag216, mifare_classic_1k. */
+  /** `--type`: ntag213, ntag215 (the default for a blank card), ntag216, mifare_classic_1k, mifare_desfire (a card Keysmith refuses). */
   type?: string
   /** `--file`: a card dump (raw bytes or hex) to put on the card; a blank card when absent. */
   file?: string

@@ -24,22 +24,36 @@ import {
  * Every file is written to a temporary name first and renamed into place.
  */
 
-export const virtualTagTypes = ['ntag213', 'ntag215', 'ntag216', 'mifare_classic_1k'] as const
+export const virtualTagTypes = [
+  'ntag213',
+  'ntag215',
+  'ntag216',
+  'mifare_classic_1k',
+  'mifare_desfire',
+] as const
 export type VirtualTagType = (typeof virtualTagTypes)[number]
 
 /**
- * User memory of each type, in bytes (NTAG: pages 4 to the last user page). A
- * MIFARE Classic 1K (752 bytes of data blocks) is not a tag Keysmith writes: a
- * write onto it is `incompatible_card_format`.
+ * User memory of each type, in bytes (NTAG: pages 4 to the last user page; MIFARE
+ * Classic 1K: the data blocks of sectors 1 to 15). A MIFARE DESFire (an ISO
+ * 14443-4 card with files, not a storage card) is not a tag Keysmith writes or
+ * reads: either is `incompatible_card_format` on it.
  */
 export const userMemorySize: Record<VirtualTagType, number> = {
   ntag213: 144,
   ntag215: 504,
   ntag216: 888,
-  mifare_classic_1k: 752,
+  mifare_classic_1k: 720,
+  mifare_desfire: 0,
 }
 
-const writable = (type: VirtualTagType): boolean => type.startsWith('ntag')
+const writable = (type: VirtualTagType): boolean => type !== 'mifare_desfire'
+
+const refused = (reader: string, card: VirtualCard) =>
+  readerFailure(
+    'incompatible_card_format',
+    `The card on ${reader} is a ${card.type}, not a card Keysmith writes: NTAG213/215/216 and MIFARE Classic 1K.`,
+  )
 
 export const DEFAULT_VIRTUAL_READER = 'Virtual encoder 1'
 
@@ -165,16 +179,19 @@ const memoryOf = async (
   }
 }
 
-/** A blank NTAG's user memory: an empty NDEF message, then zeros. */
+/** A blank card's user memory: an empty NDEF message, then zeros. */
 const blankMemory = (type: VirtualTagType): Uint8Array => {
   const memory = new Uint8Array(userMemorySize[type])
   if (writable(type)) memory.set([0x03, 0x00, 0xfe])
   return memory
 }
 
-/** Seven random bytes in upper-case hex, the first 04 (NXP) as on an NTAG. */
-const randomUid = (): string =>
-  Buffer.from([0x04, ...randomBytes(6)])
+/**
+ * A random UID in upper-case hex: four bytes on a MIFARE Classic 1K, else seven,
+ * the first 04 (NXP) as on an NTAG.
+ */
+const randomUid = (type: VirtualTagType): string =>
+  Buffer.from(type === 'mifare_classic_1k' ? randomBytes(4) : [0x04, ...randomBytes(6)])
     .toString('hex')
     .toUpperCase()
 
@@ -183,7 +200,7 @@ export type PlaceCardOptions = (
   /** A card dump: the user memory as raw bytes or hex text (`readDump`). */
   | { file: string; type?: VirtualTagType }
 ) & {
-  /** The card's UID (upper-case hex); a random NTAG-like one when absent. */
+  /** The card's UID (upper-case hex); a random one of the type's length when absent. */
   uid?: string
 }
 
@@ -224,7 +241,7 @@ export const placeCard = async (
     type = options.type ?? 'ntag215'
     memory = blankMemory(type)
   }
-  const card: VirtualCard = { uid: options.uid ?? randomUid(), type }
+  const card: VirtualCard = { uid: options.uid ?? randomUid(type), type }
   const dir = readerDir(stateDir, reader)
   // The memory first: the card is on the reader once card.json is.
   await rm(path.join(dir, CARD_JSON), { force: true })
@@ -315,12 +332,7 @@ export const openVirtualDriver = async (
     const found = await waitForCard(reader, wait)
     if (!found.ok) return found
     const card = found.value
-    if (!writable(card.type)) {
-      return readerFailure(
-        'incompatible_card_format',
-        `The card on ${reader} is a ${card.type}, not an NTAG: Keysmith writes NTAG213/215/216 cards.`,
-      )
-    }
+    if (!writable(card.type)) return refused(reader, card)
     const capacity = userMemorySize[card.type]
     if (memory.length > capacity) {
       return readerFailure(
@@ -366,6 +378,7 @@ export const openVirtualDriver = async (
     const found = await waitForCard(reader, wait)
     if (!found.ok) return found
     const card = found.value
+    if (!writable(card.type)) return refused(reader, card)
     const memory = await memoryOf(stateDir, reader, card)
     if (!memory || !(await sameCard(reader, card))) {
       return readerFailure(
