@@ -5,7 +5,7 @@ import { after, afterEach, before, describe, test } from 'node:test'
 import { openPcscDriver } from '../../src/bridge/drivers/pcsc.js'
 import type { CardWait, TagReaderDriver } from '../../src/bridge/drivers/tag-reader.js'
 import { storageCardAtr } from '../../src/bridge/nfc/atr.js'
-import { parseMifareKey } from '../../src/bridge/nfc/mifare-classic.js'
+import { madBlocks, parseMifareKey } from '../../src/bridge/nfc/mifare-classic.js'
 import {
   cardSize,
   decide,
@@ -185,9 +185,10 @@ describe('PC/SC driver with a virtual NTAG or MIFARE Classic on vpcd', { timeout
     assert.equal(written.value.uid, classic.uidHex)
     assert.match(written.value.uid, /^[0-9A-F]{8}$/)
     assert.deepEqual(classic.userMemory.subarray(0, memory.length), memory)
-    // Sector 0 and the trailers are left alone.
-    assert.ok(classic.written.every((block) => block >= 4 && block % 4 !== 3))
+    // Block 0 and the trailers are left alone; blocks 1 and 2 get the MAD.
+    assert.ok(classic.written.every((block) => block !== 0 && block % 4 !== 3))
     assert.deepEqual(classic.block(7), trailer)
+    assert.deepEqual([classic.block(1), classic.block(2)], madBlocks())
 
     const read = await driver.read(reader, wait())
     assert.ok(read.ok, JSON.stringify(read))

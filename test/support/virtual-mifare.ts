@@ -9,7 +9,7 @@ import { ok, status, VpcdCard } from './vpcd-card.js'
  * `FF CA` (UID), `FF 82` (load a key into a slot), `FF 86` (authenticate a sector
  * with a loaded key: 63 00 on a wrong key), and `FF B0` / `FF D6` on a block of the
  * sector last authenticated (69 82 otherwise). Block 0 (manufacturer) and the
- * sector trailers are never written (69 86).
+ * sector trailers are never written (69 86); blocks 1 and 2 (the MAD) may be.
  */
 
 const BLOCK = 16
@@ -29,6 +29,8 @@ export interface VirtualMifareOptions {
   uid?: Uint8Array
   /** Key A of every sector; FF FF FF FF FF FF otherwise. */
   keyA?: Uint8Array
+  /** Key A of sector 0 (the MAD's), A0 A1 A2 A3 A4 A5 on NFC-formatted cards; `keyA` otherwise. */
+  madKeyA?: Uint8Array
   /** Take the card away (close the connection) once this many blocks have been written. */
   removeAfterWrites?: number
 }
@@ -37,6 +39,7 @@ export class VirtualMifareClassic extends VpcdCard {
   readonly atr = ATR
   readonly uid: Uint8Array
   readonly keyA: Uint8Array
+  readonly madKeyA: Uint8Array
   readonly keyB = new Uint8Array(TRANSPORT_KEY)
   /** All 64 blocks, trailers included (with their keys). */
   readonly memory = new Uint8Array(BLOCKS * BLOCK)
@@ -51,11 +54,13 @@ export class VirtualMifareClassic extends VpcdCard {
     super(options.port)
     this.uid = options.uid ?? new Uint8Array(randomBytes(4))
     this.keyA = new Uint8Array(options.keyA ?? TRANSPORT_KEY)
+    this.madKeyA = new Uint8Array(options.madKeyA ?? this.keyA)
     // Block 0: UID, BCC, SAK 08, ATQA 04 00, then manufacturer data.
     const bcc = this.uid.reduce((x, byte) => x ^ byte, 0)
     this.memory.set([...this.uid, bcc, 0x08, 0x04, 0x00], 0)
     for (let sector = 0; sector < BLOCKS / 4; sector++) {
-      this.memory.set([...this.keyA, ...ACCESS_BITS, ...this.keyB], (sector * 4 + 3) * BLOCK)
+      const keyA = sector === 0 ? this.madKeyA : this.keyA
+      this.memory.set([...keyA, ...ACCESS_BITS, ...this.keyB], (sector * 4 + 3) * BLOCK)
     }
   }
 
@@ -88,7 +93,8 @@ export class VirtualMifareClassic extends VpcdCard {
       if (version !== 0x01 || block === undefined || block >= BLOCKS || !key) {
         return status(0x63, 0x00)
       }
-      const expected = keyType === 0x60 ? this.keyA : keyType === 0x61 ? this.keyB : undefined
+      const keyA = block < 4 ? this.madKeyA : this.keyA
+      const expected = keyType === 0x60 ? keyA : keyType === 0x61 ? this.keyB : undefined
       if (!expected || !Buffer.from(key).equals(Buffer.from(expected))) return status(0x63, 0x00)
       this.#sector = Math.floor(block / 4)
       return ok()

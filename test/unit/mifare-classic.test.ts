@@ -5,6 +5,7 @@ import { storageCardAtr, tagTechnology } from '../../src/bridge/nfc/atr.js'
 import {
   isSectorTrailer,
   MIFARE_CLASSIC_1K_USER_BYTES,
+  madBlocks,
   parseMifareKey,
   readMifareUserMemory,
   sectorOf,
@@ -82,24 +83,39 @@ describe('MIFARE Classic 1K user memory', () => {
     assert.throws(() => parseMifareKey('GGGGGGGGGGGG'), /12 hex digits/)
   })
 
-  test('writes across sectors, reads back, and never touches sector 0 or a trailer', async () => {
+  test('the MAD1 gives sectors 1 to 15 to NDEF (AID E103), with its CRC', () => {
+    const [block1, block2] = madBlocks()
+    assert.equal(Buffer.from(block1).toString('hex'), `1401${'03e1'.repeat(7)}`)
+    assert.equal(Buffer.from(block2).toString('hex'), '03e1'.repeat(8))
+  })
+
+  test('writes across sectors, reads back, writes the MAD, and never touches block 0 or a trailer', async () => {
     const card = new VirtualMifareClassic()
     const trailers = [3, 7, 63].map((block) => card.block(block))
-    const sector0 = card.memory.slice(0, 64)
+    const block0 = card.block(0)
     const memory = bytes(MIFARE_CLASSIC_1K_USER_BYTES)
     await writeMifareUserMemory(transmitTo(card), memory, TRANSPORT_KEY)
     assert.deepEqual(card.userMemory, memory)
-    assert.deepEqual(card.written, userBlocks())
+    assert.deepEqual(card.written, [...userBlocks(), 1, 2])
     assert.deepEqual(
       [3, 7, 63].map((block) => card.block(block)),
       trailers,
     )
-    assert.deepEqual(card.memory.slice(0, 64), sector0)
+    assert.deepEqual(card.block(0), block0)
+    assert.deepEqual([card.block(1), card.block(2)], madBlocks())
     assert.deepEqual(await readMifareUserMemory(transmitTo(card), TRANSPORT_KEY), memory)
-    // A shorter memory writes only the blocks it needs.
-    const short = new VirtualMifareClassic()
-    await writeMifareUserMemory(transmitTo(short), bytes(50), TRANSPORT_KEY)
-    assert.deepEqual(short.written, [4, 5, 6, 8])
+    // A shorter memory writes only the blocks it needs, and a MAD in place stays.
+    card.written.length = 0
+    await writeMifareUserMemory(transmitTo(card), bytes(50), TRANSPORT_KEY)
+    assert.deepEqual(card.written, [4, 5, 6, 8])
+  })
+
+  test('sector 0 under another key (an NFC-formatted card) is left alone', async () => {
+    const card = new VirtualMifareClassic({ madKeyA: parseMifareKey('A0A1A2A3A4A5') })
+    const sector0 = card.memory.slice(0, 64)
+    await writeMifareUserMemory(transmitTo(card), bytes(100), TRANSPORT_KEY)
+    assert.deepEqual(card.written, userBlocks(100))
+    assert.deepEqual(card.memory.slice(0, 64), sector0)
   })
 
   test('a configured key opens a card with that key A', async () => {

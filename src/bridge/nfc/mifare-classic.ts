@@ -8,7 +8,10 @@
  * sector trailer (keys and access bits) and sector 0 holds the manufacturer block
  * and, on an NFC-formatted card, the MAD. Keysmith's user memory is the three data
  * blocks of sectors 1 to 15, in order (blocks 4, 5, 6, 8, 9, 10, … 60, 61, 62): 720
- * bytes. It never writes a trailer or sector 0.
+ * bytes. It never writes a trailer or block 0. Once the memory is written and read
+ * back, it writes a MAD1 (MIFARE Application Directory) into blocks 1 and 2 of
+ * sector 0, marking sectors 1 to 15 as NDEF, when sector 0 opens with the same key
+ * (on a blank card it does: the transport key); otherwise sector 0 is left alone.
  */
 
 import {
@@ -61,6 +64,33 @@ export const userBlockOf = (offset: number): number => {
 export const userBlocks = (length = MIFARE_CLASSIC_1K_USER_BYTES): number[] =>
   Array.from({ length: Math.ceil(length / BLOCK_SIZE) }, (_, i) => userBlockOf(i * BLOCK_SIZE))
 
+/** Where the MAD1 lies: blocks 1 and 2 of sector 0 (block 0 is the manufacturer's). */
+const MAD_BLOCKS = [1, 2]
+/** The NFC Forum's application id for an NDEF sector, 0xE103 (stored little-endian). */
+const NDEF_AID = [0x03, 0xe1]
+
+/** CRC-8 of the MAD: polynomial x^8 + x^4 + x^3 + x^2 + 1, preset C7. */
+const madCrc = (bytes: Uint8Array): number => {
+  let crc = 0xc7
+  for (const byte of bytes) {
+    crc ^= byte
+    for (let bit = 0; bit < 8; bit++) crc = (crc & 0x80 ? (crc << 1) ^ 0x1d : crc << 1) & 0xff
+  }
+  return crc
+}
+
+/**
+ * Blocks 1 and 2 of a MAD1 giving sectors 1 to 15 to NDEF: the CRC, the info byte
+ * (01), then the application id E103 for each sector.
+ */
+export const madBlocks = (): [Uint8Array, Uint8Array] => {
+  const mad = new Uint8Array(2 * BLOCK_SIZE)
+  mad[1] = 0x01
+  for (let sector = FIRST_USER_SECTOR; sector < SECTORS; sector++) mad.set(NDEF_AID, 2 * sector)
+  mad[0] = madCrc(mad.subarray(1))
+  return [mad.slice(0, BLOCK_SIZE), mad.slice(BLOCK_SIZE)]
+}
+
 /**
  * A MIFARE key from the command line: 12 hex digits (spaces or colons between the
  * bytes allowed). The message of a bad one does not repeat it.
@@ -88,8 +118,9 @@ const session = (transmit: Transmit, key: Uint8Array) => {
   if (key.length !== 6) throw new RangeError(`a MIFARE key is 6 bytes, got ${key.length}`)
   let loaded = false
   let open: number | undefined
-  const authenticate = async (sector: number): Promise<void> => {
-    if (open === sector) return
+  /** Authenticates `sector` with key A: false when the card refuses the key. */
+  const tryAuthenticate = async (sector: number): Promise<boolean> => {
+    if (open === sector) return true
     if (!loaded) {
       const { sw } = await exchange(
         transmit,
@@ -111,13 +142,17 @@ const session = (transmit: Transmit, key: Uint8Array) => {
       [0xff, 0x86, 0x00, 0x00, 0x05, 0x01, 0x00, block, 0x60, 0x00],
       `authenticating sector ${sector}`,
     )
-    if (sw !== 0x9000) {
+    if (sw !== 0x9000) return false
+    open = sector
+    return true
+  }
+  const authenticate = async (sector: number): Promise<void> => {
+    if (!(await tryAuthenticate(sector))) {
       throw new TagError(
         'incompatible_card_format',
-        `the card refused ${keyName(key)} as key A of sector ${sector} (it answered ${swText(sw)})`,
+        `the card refused ${keyName(key)} as key A of sector ${sector}`,
       )
     }
-    open = sector
   }
   const dataBlock = (block: number): void => {
     if (isSectorTrailer(block) || sectorOf(block) < FIRST_USER_SECTOR || block >= SECTORS * 4) {
@@ -139,6 +174,31 @@ const session = (transmit: Transmit, key: Uint8Array) => {
       await authenticate(sectorOf(block))
       await updateBinary(transmit, block, data, `writing block ${block}`)
     },
+    /**
+     * Writes the MAD into blocks 1 and 2 unless they hold it already. Sector 0 not
+     * opening with the key, or refusing a read or write (its access bits), leaves it
+     * as it was; only a card gone midway fails (`encoding_interrupted`).
+     */
+    writeMad: async (): Promise<void> => {
+      if (!(await tryAuthenticate(0))) return
+      const mad = madBlocks()
+      for (const [i, data] of mad.entries()) {
+        const block = MAD_BLOCKS[i] ?? 1
+        const current = await exchange(
+          transmit,
+          [0xff, 0xb0, 0x00, block, BLOCK_SIZE],
+          `reading block ${block}`,
+        )
+        if (current.sw !== 0x9000) return
+        if (Buffer.from(current.data).equals(Buffer.from(data))) continue
+        const written = await exchange(
+          transmit,
+          [0xff, 0xd6, 0x00, block, BLOCK_SIZE, ...data],
+          `writing block ${block}`,
+        )
+        if (written.sw !== 0x9000) return
+      }
+    },
   }
 }
 
@@ -158,8 +218,8 @@ export const readMifareUserMemory = (
 ): Promise<Uint8Array> => readBlocks(session(transmit, key), length)
 
 /**
- * Writes `memory` from block 4 on, block by block (sector trailers skipped), then
- * reads it back: a card taken away midway, or that did not keep what was sent, is
+ * Writes `memory` from block 4 on, block by block (sector trailers skipped), reads
+ * it back, then writes the MAD if sector 0 opens with the key: a card taken away midway, or that did not keep what was sent, is
  * `encoding_interrupted`; too much memory, or a key the card refuses,
  * `incompatible_card_format`.
  */
@@ -176,4 +236,5 @@ export const writeMifareUserMemory = async (
     await card.write(block, padded.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE))
   }
   checkReadBack(padded, await readBlocks(card, padded.length))
+  await card.writeMad()
 }
