@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { runBridge } from '../../src/bridge/agent/command.js'
 import { TagError, type Transmit } from '../../src/bridge/nfc/apdu.js'
 import { storageCardAtr, tagTechnology } from '../../src/bridge/nfc/atr.js'
 import {
@@ -73,7 +74,7 @@ describe('MIFARE Classic 1K user memory', () => {
     )
   })
 
-  test('a key is 12 hex digits', () => {
+  test('a key is 12 hex digits', async () => {
     assert.deepEqual(
       parseMifareKey('a0a1a2a3a4a5'),
       Uint8Array.of(0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5),
@@ -81,6 +82,11 @@ describe('MIFARE Classic 1K user memory', () => {
     assert.deepEqual(parseMifareKey('FF:FF:FF:FF:FF:FF'), TRANSPORT_KEY)
     assert.throws(() => parseMifareKey('FFFF'), /12 hex digits/)
     assert.throws(() => parseMifareKey('GGGGGGGGGGGG'), /12 hex digits/)
+    // The bridge refuses a bad --mifare-key before pairing or opening a reader.
+    await assert.rejects(
+      runBridge({ driver: 'pcsc', mifareKey: 'FFFF', stateDir: '/nonexistent-keysmith-state' }),
+      /--mifare-key: a MIFARE key is 12 hex digits/,
+    )
   })
 
   test('the MAD1 gives sectors 1 to 15 to NDEF (AID E103), with its CRC', () => {
