@@ -6,7 +6,7 @@ import { cardsPlace, cardsTake, runBridge } from './bridge/agent/command.js'
 import { verifyCardDump } from './cards/verify-command.js'
 import { ConfigError, loadConfig } from './config.js'
 import { DatabaseError, openDatabase } from './db/database.js'
-import { startKeysmith } from './keysmith.js'
+import { PortInUseError, startKeysmith } from './keysmith.js'
 
 const usage = `Usage: keysmith <command>
 
@@ -50,12 +50,14 @@ Commands:
   bridges list --acs-system-id <id>      List a system's bridges, their state and readers
   bridge --server <url> [--pairing-code <code>] --driver pcsc|virtual [--state-dir <dir>]
          [--card-wait-ms <ms>] [--readers <name,name>] [--reconnect-max-ms <ms>]
+         [--mifare-key <12 hex digits>]
                                          Run the bridge agent on the front-desk computer: it
                                          connects out to the server (no open port), reports
                                          its readers as encoders and writes and reads cards.
                                          The first run pairs with a code from bridges create;
                                          later runs need only --server (default state dir
-                                         ~/.keysmith-bridge)
+                                         ~/.keysmith-bridge). NTAG213/215/216 and MIFARE
+                                         Classic 1K cards (key A, default FFFFFFFFFFFF)
   bridge cards place --encoder <name> [--blank | --file <dump>] [--type ntag213|ntag215|ntag216]
                                          Put a card on a virtual encoder (--driver virtual)
   bridge cards take --encoder <name> [--file <dump>]
@@ -157,6 +159,7 @@ const main = async (argv: string[]): Promise<void> => {
       'card-wait-ms': { type: 'string' },
       readers: { type: 'string' },
       'reconnect-max-ms': { type: 'string' },
+      'mifare-key': { type: 'string' },
       encoder: { type: 'string' },
       blank: { type: 'boolean', default: false },
       file: { type: 'string' },
@@ -472,6 +475,7 @@ const bridge = async (values: {
   'card-wait-ms'?: string | undefined
   readers?: string | undefined
   'reconnect-max-ms'?: string | undefined
+  'mifare-key'?: string | undefined
 }): Promise<void> => {
   const driver = values.driver
   if (driver !== 'pcsc' && driver !== 'virtual') {
@@ -498,6 +502,7 @@ const bridge = async (values: {
       ...(values['state-dir'] ? { stateDir: values['state-dir'] } : {}),
       ...(cardWaitMs !== undefined ? { cardWaitMs } : {}),
       ...(reconnectMaxMs !== undefined ? { reconnectMaxMs } : {}),
+      ...(values['mifare-key'] ? { mifareKey: values['mifare-key'] } : {}),
       ...(values.readers
         ? {
             readers: values.readers
@@ -536,6 +541,20 @@ const formatDeliveries = (deliveries: AdminResult<'webhooks.deliveries'>): strin
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof PortInUseError) {
+    const next = error.port + 1
+    process.stderr.write(
+      `keysmith: port ${error.port} is already in use (another Keysmith, or another program); set PORT to another one, e.g. PORT=${next} npm start\n`,
+    )
+    // The sandbox was created before the port turned out to be taken: its key is shown
+    // now, since it is stored only as a hash.
+    if (error.sandboxApiKey) {
+      process.stderr.write(
+        `Sandbox API key: ${error.sandboxApiKey}  (stored only as a hash: keep it now)\n`,
+      )
+    }
+    process.exit(1)
+  }
   if (error instanceof UsageError) {
     process.stderr.write(`${error.message}\n\n${usage}\n`)
     process.exit(2)

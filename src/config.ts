@@ -48,6 +48,8 @@ export interface Config {
   /** Longest one job on a bridge's reader may take (the agent waits for a card). */
   bridgeJobTimeoutMs: number
   logLevel: string
+  /** `json`: one JSON line per event; `pretty`: readable lines; `auto`: pretty on a terminal. */
+  logFormat: 'auto' | 'json' | 'pretty'
 }
 
 export interface RateLimit {
@@ -113,6 +115,12 @@ const retrySchedule = (env: NodeJS.ProcessEnv): readonly number[] => {
   }
 }
 
+const logFormat = (raw: string | undefined): Config['logFormat'] => {
+  if (raw === undefined || raw === '') return 'auto'
+  if (raw === 'auto' || raw === 'json' || raw === 'pretty') return raw
+  throw new ConfigError('KEYSMITH_LOG_FORMAT must be auto, json or pretty')
+}
+
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   const databaseUrl = env.DATABASE_URL || undefined
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -147,5 +155,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     bridgeGraceMs: integer(env, 'KEYSMITH_BRIDGE_GRACE_MS', 5_000, 0),
     bridgeJobTimeoutMs: integer(env, 'KEYSMITH_BRIDGE_JOB_TIMEOUT_MS', 45_000, 1),
     logLevel: env.LOG_LEVEL || 'info',
+    logFormat: logFormat(env.KEYSMITH_LOG_FORMAT),
   }
 }

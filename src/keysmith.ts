@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
+import pinoPretty from 'pino-pretty'
 import {
   localUrl,
   newAdminToken,
@@ -18,8 +19,21 @@ import type { DomainContext } from './domain/context.js'
 import { ensureSandboxWorkspace } from './domain/workspaces.js'
 import { WebhookDeliveryWorker } from './events/webhook-delivery.js'
 import { ActionAttemptWorker } from './jobs/runner.js'
+import { createMetrics } from './observability/metrics.js'
 import { createProviderRegistry } from './providers/index.js'
 import { buildServer } from './server.js'
+
+/** The port is taken: nothing was served. The sandbox's new API key, if one was made, is kept. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    readonly host: string,
+    readonly sandboxApiKey: string | undefined,
+  ) {
+    super(`Port ${port} on ${host} is already in use`)
+    this.name = 'PortInUseError'
+  }
+}
 
 export interface RunningKeysmith {
   url: string
@@ -53,7 +67,19 @@ const withinTime = async <T>(ms: number, work: Promise<T>, fallback: T): Promise
  * and the HTTP server. `close()` stops them in reverse order.
  */
 export const startKeysmith = async (config: Config): Promise<RunningKeysmith> => {
-  const logger = pino({ level: config.logLevel })
+  const pretty =
+    config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true)
+  const logger = pretty
+    ? pino(
+        { level: config.logLevel },
+        pinoPretty({
+          colorize: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname,reqId',
+          singleLine: true,
+        }),
+      )
+    : pino({ level: config.logLevel })
   const database = await openDatabase(config)
   let ready = false
   let draining = false
@@ -79,7 +105,9 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     sandboxActionDelayMs: config.sandboxActionDelayMs,
     bridges: bridgeDispatch,
   })
+  const metrics = createMetrics(database)
   const worker = new ActionAttemptWorker({
+    onFinished: (finished) => metrics.attemptFinished(finished),
     db: database.db,
     providers,
     pollMs: config.workerPollMs,
@@ -118,6 +146,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     logger,
     isReady: () => ready,
     extend: (server) => {
+      metrics.register(server)
       hub.registerRoutes(server)
       if (adminToken) registerAdminRoutes(server, { db: database.db, token: adminToken, now })
     },
@@ -144,12 +173,14 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       keepAliveMs: config.keepAliveTimeoutMs,
     },
   })
+  let sandboxApiKey: string | undefined
   try {
     const sandbox = await ensureSandboxWorkspace(database.db, {
       apiKey: config.seedApiKey,
       now: now(),
       providers,
     })
+    sandboxApiKey = sandbox.apiKey
     // Only one process can open the embedded database: a lease found there was left
     // by a process that is gone, so its attempts are taken up at once.
     if (database.kind === 'pglite') await releaseAllLeases(database.db, now())
@@ -168,7 +199,12 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     // from any process through bridge_jobs.
     await database.listen(bridgeJobsChannel, () => void hub.deliverJobs())
     hub.attach(app.server)
-    const url = await app.listen({ port: config.port, host: config.host })
+    const url = await app.listen({ port: config.port, host: config.host }).catch((error) => {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new PortInUseError(config.port, config.host, sandboxApiKey)
+      }
+      throw error
+    })
     if (adminToken) {
       writeAdminFile(config.dataDir, {
         url: localUrl(app.server.address() as AddressInfo),
@@ -185,6 +221,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
         ...(sandbox.apiKey ? { apiKey: sandbox.apiKey } : {}),
       },
       close: async () => {
+        logger.info('shutting down: draining in-flight requests, then stopping the workers')
         ready = false
         unpublish()
         draining = true
@@ -195,6 +232,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
         await Promise.all([worker.stop(), deliveries.stop()])
         workersRunning = false
         await database.close()
+        logger.info('stopped')
       },
     }
   } catch (error) {

@@ -14,6 +14,7 @@ import type { DomainContext } from './domain/context.js'
 import { DomainError } from './domain/errors.js'
 import { enforceRateLimit } from './domain/rate-limit.js'
 import { authenticate } from './http/auth.js'
+import { registerDocs } from './http/docs.js'
 import { answerClientError, type ErrorBody, toHttpFailure } from './http/errors.js'
 import type { RouteDefinition } from './http/route.js'
 import { documentSecurityTable, type SecurityTable, servedSchemes } from './http/security.js'
@@ -123,6 +124,9 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
         workspace_id: request.workspaceId,
+        ...(request.failure
+          ? { error_type: request.failure.type, error_message: request.failure.message }
+          : {}),
       },
       'request',
     )
@@ -163,6 +167,7 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
   const sendError = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
     const failure = toHttpFailure(error)
     if (failure.unexpected) request.log.error({ err: error }, 'unexpected error')
+    request.failure = { type: failure.type, message: failure.message.slice(0, 500) }
     const body: ErrorBody = {
       error: {
         type: failure.type,
@@ -190,6 +195,7 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
         },
       } satisfies ErrorBody)
     }
+    request.failure = { type: 'endpoint_not_found', message: `No endpoint ${path}` }
     return reply.status(404).send({
       error: { type: 'endpoint_not_found', message: `No endpoint ${path}`, request_id: request.id },
     } satisfies ErrorBody)
@@ -217,6 +223,7 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
     servers: [{ url: publicUrl(request).origin }],
   }))
 
+  registerDocs(app)
   options.extend?.(app)
 
   for (const definition of options.routes ?? allRoutes) {

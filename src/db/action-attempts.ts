@@ -159,8 +159,10 @@ export const expireUnstartedAttempts = async (
   db: Executor,
   now: Date,
   error: { type: string; message: string },
-): Promise<Pick<ActionAttemptRow, 'action_attempt_id' | 'action_type'>[]> => {
-  const expired = await sql<Pick<ActionAttemptRow, 'action_attempt_id' | 'action_type'>>`
+): Promise<Pick<ActionAttemptRow, 'action_attempt_id' | 'action_type' | 'created_at'>[]> => {
+  const expired = await sql<
+    Pick<ActionAttemptRow, 'action_attempt_id' | 'action_type' | 'created_at'>
+  >`
     with due as (
       select action_attempt_id from action_attempts
       where status = 'pending' and lease_token is null and expires_at <= ${now}
@@ -171,7 +173,7 @@ export const expireUnstartedAttempts = async (
     set status = 'error', error = ${json(error)}::json, updated_at = ${now}, completed_at = ${now}
     from due
     where a.action_attempt_id = due.action_attempt_id
-    returning a.action_attempt_id, a.action_type
+    returning a.action_attempt_id, a.action_type, a.created_at
   `.execute(db)
   return expired.rows
 }

@@ -34,6 +34,8 @@ export interface Database {
   location: string
   /** Calls `onNotify` whenever a committed transaction runs NOTIFY on `channel`. */
   listen(channel: string, onNotify: () => void): Promise<void>
+  /** Connections in use and waiting, for /metrics (one connection on the embedded database). */
+  poolStats(): { total: number; idle: number; waiting: number }
   /** Whether the database answers and has every migration applied (for /ready). */
   check(): Promise<DatabaseCheck>
   close(): Promise<void>
@@ -145,6 +147,11 @@ const openPostgres = (databaseUrl: string): Database => {
     db,
     kind: 'postgres',
     location: redact(databaseUrl),
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }),
     // LISTEN needs a connection of its own. Notifications only speed things up
     // (workers also poll), so a lost listener is not fatal.
     listen: async (channel, onNotify) => {
@@ -174,6 +181,7 @@ const openPglite = async (dataDir: string): Promise<Database> => {
       db,
       kind: 'pglite',
       location: dataDir,
+      poolStats: () => ({ total: 1, idle: 0, waiting: 0 }),
       listen: async (channel, onNotify) => {
         await pglite.listen(channel, () => onNotify())
       },

@@ -9,6 +9,8 @@ import { type CredentialKind, describeKind, describeKinds, type SecurityTable } 
 declare module 'fastify' {
   interface FastifyRequest {
     workspaceId?: string
+    /** The error a request was answered with, for its log line. */
+    failure?: { type: string; message: string }
   }
 }
 

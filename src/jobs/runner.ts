@@ -53,6 +53,16 @@ export interface WorkerOptions {
   handlers?: Record<string, ActionHandler>
   /** How long `stop()` lets running attempts finish before handing them back. */
   stopGraceMs?: number
+  /** Told of every attempt this process ends (for /metrics). */
+  onFinished?: (finished: FinishedAttempt) => void
+}
+
+export interface FinishedAttempt {
+  actionType: string
+  status: 'success' | 'error'
+  errorType?: string
+  /** From the request that queued it to its end. */
+  durationMs: number
 }
 
 interface Running {
@@ -186,7 +196,21 @@ export class ActionAttemptWorker {
       }),
     }))
     for (const attempt of ended) {
-      log.info({ ...attempt, status: 'error', error_type: expired.type }, 'action attempt finished')
+      log.info(
+        {
+          action_attempt_id: attempt.action_attempt_id,
+          action_type: attempt.action_type,
+          status: 'error',
+          error_type: expired.type,
+        },
+        'action attempt finished',
+      )
+      this.#options.onFinished?.({
+        actionType: attempt.action_type,
+        status: 'error',
+        errorType: expired.type,
+        durationMs: at.getTime() - attempt.created_at.getTime(),
+      })
     }
     for (const lease of leased) {
       const id = lease.attempt.action_attempt_id
@@ -320,5 +344,11 @@ export class ActionAttemptWorker {
       },
       'action attempt finished',
     )
+    this.#options.onFinished?.({
+      actionType: attempt.action_type,
+      status: outcome.status,
+      ...(outcome.status === 'error' ? { errorType: outcome.error.type } : {}),
+      durationMs: now().getTime() - attempt.created_at.getTime(),
+    })
   }
 }

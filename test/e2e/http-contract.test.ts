@@ -857,257 +857,262 @@ const preview = (value: unknown): string => {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
 
-forEachDatabase('HTTP contract: no input gets a 500', (kind) => {
-  const server = useServer(kind)
-  const known: Known = {
-    acs_system_id: hotel,
-    connected_account_id: hotelAccount,
-    acs_encoder_id: frontDesk,
-    acs_entrance_id: room101,
-    allowed_acs_entrance_id: room101,
-  }
-
-  before(async () => {
-    const seam = server.current.seam()
-    const user = await seam.acs.users.create({ acs_system_id: hotel, full_name: 'Sweep' })
-    const credential = await seam.acs.credentials.create({
-      acs_user_id: user.acs_user_id,
-      access_method: 'card',
-      allowed_acs_entrance_ids: [room101],
-      starts_at: '2026-04-01T15:00:00.000Z',
-      ends_at: '2026-04-03T11:00:00.000Z',
-    })
-    const attempt = await seam.acs.encoders.encodeCredential({
+forEachDatabase(
+  'HTTP contract: no input gets a 500',
+  (kind) => {
+    const server = useServer(kind)
+    const known: Known = {
+      acs_system_id: hotel,
+      connected_account_id: hotelAccount,
       acs_encoder_id: frontDesk,
-      acs_credential_id: credential.acs_credential_id,
+      acs_entrance_id: room101,
+      allowed_acs_entrance_id: room101,
+    }
+
+    before(async () => {
+      const seam = server.current.seam()
+      const user = await seam.acs.users.create({ acs_system_id: hotel, full_name: 'Sweep' })
+      const credential = await seam.acs.credentials.create({
+        acs_user_id: user.acs_user_id,
+        access_method: 'card',
+        allowed_acs_entrance_ids: [room101],
+        starts_at: '2026-04-01T15:00:00.000Z',
+        ends_at: '2026-04-03T11:00:00.000Z',
+      })
+      const attempt = await seam.acs.encoders.encodeCredential({
+        acs_encoder_id: frontDesk,
+        acs_credential_id: credential.acs_credential_id,
+      })
+      const identity = await seam.userIdentities.create({ full_name: 'Sweep Identity' })
+      const space = await seam.spaces.create({ name: 'Sweep Space', acs_entrance_ids: [room101] })
+      const grant = await seam.accessGrants.create({
+        user_identity_id: identity.user_identity_id,
+        acs_entrance_ids: [room101],
+        requested_access_methods: [{ mode: 'card' }],
+        starts_at: '2026-04-01T15:00:00.000Z',
+        ends_at: '2026-04-03T11:00:00.000Z',
+      })
+      const [event] = await seam.events.list({ since: '2020-01-01T00:00:00.000Z', limit: 1 })
+      Object.assign(known, {
+        acs_user_id: user.acs_user_id,
+        acs_credential_id: credential.acs_credential_id,
+        acs_credential_id_on_seam: credential.acs_credential_id,
+        action_attempt_id: attempt.action_attempt_id,
+        user_identity_id: identity.user_identity_id,
+        space_id: space.space_id,
+        access_grant_id: grant.access_grant_id,
+        access_method_id: grant.access_method_ids[0] ?? randomUUID(),
+        event_id: event?.event_id ?? randomUUID(),
+      })
     })
-    const identity = await seam.userIdentities.create({ full_name: 'Sweep Identity' })
-    const space = await seam.spaces.create({ name: 'Sweep Space', acs_entrance_ids: [room101] })
-    const grant = await seam.accessGrants.create({
-      user_identity_id: identity.user_identity_id,
-      acs_entrance_ids: [room101],
-      requested_access_methods: [{ mode: 'card' }],
-      starts_at: '2026-04-01T15:00:00.000Z',
-      ends_at: '2026-04-03T11:00:00.000Z',
-    })
-    const [event] = await seam.events.list({ since: '2020-01-01T00:00:00.000Z', limit: 1 })
-    Object.assign(known, {
-      acs_user_id: user.acs_user_id,
-      acs_credential_id: credential.acs_credential_id,
-      acs_credential_id_on_seam: credential.acs_credential_id,
-      action_attempt_id: attempt.action_attempt_id,
-      user_identity_id: identity.user_identity_id,
-      space_id: space.space_id,
-      access_grant_id: grant.access_grant_id,
-      access_method_id: grant.access_method_ids[0] ?? randomUUID(),
-      event_id: event?.event_id ?? randomUUID(),
-    })
-  })
 
-  const sampleBody = (path: string) =>
-    sample(toJsonSchema(requestSchema(path), { request: true }), '', known) as Record<
-      string,
-      unknown
-    >
+    const sampleBody = (path: string) =>
+      sample(toJsonSchema(requestSchema(path), { request: true }), '', known) as Record<
+        string,
+        unknown
+      >
 
-  /**
-   * A schema-valid body of the endpoint's required parameters, then that body with
-   * each parameter (and each field of an object parameter) set to each value.
-   * `mismatches` chooses the probes that give a parameter declared by only some
-   * alternatives of the schema a value of another type: 'skip' them, or 'only' them.
-   */
-  const bodyProbes = (
-    path: string,
-    values: unknown[],
-    mismatches: 'skip' | 'only' = 'skip',
-  ): Probe[] => {
-    const schema = toJsonSchema(requestSchema(path), { request: true })
-    const partial = declaredBySomeAlternatives(schema)
-    const base = sampleBody(path)
-    const probes: Probe[] = []
-    if (mismatches === 'skip') {
-      const properties = [...propertySchemas(schema)]
-      const allAtOnce = (what: string, value: (p: JsonSchema) => unknown) =>
-        probes.push({
-          method: 'POST',
-          path,
-          what,
-          body: JSON.stringify({
-            ...base,
-            ...Object.fromEntries(properties.map(([name, p]) => [name, value(p)])),
-          }),
-        })
-      probes.push({ method: 'POST', path, what: 'base', body: JSON.stringify(base) })
-      allAtOnce('every string parameter 10,000 x', (p) =>
-        typesOf(p).has('string') ? 'x'.repeat(10_000) : sample(p, '', known),
-      )
-      allAtOnce('every parameter a number', () => 123)
-      allAtOnce('every parameter an object', () => ({ nested: [{ garbage: null }] }))
-    }
-    for (const [name, property] of propertySchemas(schema)) {
-      const valid = sample(property, name, known)
-      const candidates = [...values]
-      if (property.type === 'array') {
-        candidates.push(...values.filter((v) => typeof v === 'string').map((v) => [v]))
-      }
-      if (typeof valid === 'object' && valid !== null && !Array.isArray(valid)) {
-        for (const [key] of Object.entries(valid)) {
-          candidates.push(...values.map((v) => ({ ...valid, [key]: v })))
-        }
-      }
-      for (const value of candidates) {
-        const mismatch = partial.has(name) && !fits(value, property)
-        if (mismatch !== (mismatches === 'only')) continue
-        probes.push({
-          method: 'POST',
-          path,
-          what: `${name}=${preview(value)}`,
-          body: JSON.stringify({ ...base, [name]: value }),
-        })
-      }
-    }
-    return probes
-  }
-
-  test('a query string cannot write to Object.prototype of the server', async () => {
-    const s = server.current
-    const seam = s.seam()
-    const user = await seam.acs.users.create({ acs_system_id: hotel, full_name: 'Proto' })
-    const polluting = [
-      `__proto__.acs_system_id=${randomUUID()}`,
-      `__proto__.device_id=${randomUUID()}`,
-      `constructor.prototype.device_id=${randomUUID()}`,
-      `__proto__.limit=1`,
-    ].join('&')
-    for (const path of ['/acs/systems/list', '/events/list', '/action_attempts/list']) {
-      const response = await s.fetch(`${path}?since=2020-01-01T00:00:00.000Z&${polluting}`)
-      assert.ok(response.status < 500)
-    }
-    // Later requests see no inherited parameters.
-    const users = await seam.acs.users.list({ acs_system_id: hotel })
-    assert.ok(users.some((u) => u.acs_user_id === user.acs_user_id))
-    const events = await seam.events.list({ since: '2020-01-01T00:00:00.000Z' })
-    assert.ok(events.length > 1)
-    const systems = await seam.acs.systems.list()
-    assert.equal(systems.length, 2)
-  })
-
-  test('hostile bodies, queries and headers on every endpoint never get a 500', async () => {
-    const probes: Probe[] = []
-    for (const path of servedPaths()) {
-      const methods = operationMethods(path).map((m) => m.toUpperCase())
-      probes.push({ method: 'POST', path, what: 'without a key', authorization: '' })
-      for (const body of hostileRawBodies()) {
-        for (const method of methods.filter((m) => m !== 'GET')) {
-          probes.push({ method, path, what: `raw ${preview(body)}`, body })
-        }
-      }
-      probes.push(...bodyProbes(path, hostileValues()))
-      if (methods.includes('GET')) {
-        const names = [...propertySchemas(requestSchema(path)).keys()]
-        for (const query of hostileQueries(names)) {
-          probes.push({ method: 'GET', path, what: `?${preview(query)}`, query })
-        }
-      }
-    }
-    const problems = await sweep(server.current, probes)
-    assert.deepEqual(
-      problems,
-      [],
-      `${problems.length} of ${probes.length} probes:\n${problems.join('\n')}`,
-    )
-
-    // Still healthy, and nothing leaked into other requests.
-    assert.equal((await server.current.fetch('/health')).status, 200)
-    assert.equal(({} as Record<string, unknown>).polluted, undefined)
-    const seam = server.current.seam()
-    const workspace = await seam.workspaces.get()
-    assert.equal(workspace.is_sandbox, true)
-    // The sweep queued sandbox resets and encodings: let them finish before the next test.
-    await eventually(
-      async () => {
-        const attempts = await seam.actionAttempts.list()
-        return attempts.every((a) => a.status !== 'pending') ? true : undefined
-      },
-      { what: 'the queued action attempts to finish' },
-    )
-  })
-
-  test('a parameter only some alternatives of the schema declare is type-checked too', async () => {
-    const s = server.current
-    const examples: [string, object][] = [
-      ['/acs/encoders/list', { acs_system_id: hotel, acs_encoder_ids: frontDesk }],
-      ['/acs/credentials/list', { acs_user_id: [] }],
-      ['/acs/credentials/list', { acs_system_id: 123 }],
-    ]
-    for (const [path, body] of examples) {
-      await expectError(await s.fetch(path, { json: body }), 400, 'invalid_input')
-    }
-    const probes = servedPaths().flatMap((path) => bodyProbes(path, hostileValues(), 'only'))
-    const problems = await sweep(s, probes)
-    assert.deepEqual(
-      problems,
-      [],
-      `${problems.length} of ${probes.length} probes:\n${problems.join('\n')}`,
-    )
-  })
-
-  test('strings with NUL characters are refused as invalid input, not a 500', async () => {
-    const probes: Probe[] = []
-    for (const path of servedPaths()) {
-      probes.push(...bodyProbes(path, ['a\u0000b']))
-    }
-    const problems = await sweep(server.current, probes)
-    assert.deepEqual(
-      problems,
-      [],
-      `${problems.length} of ${probes.length} probes:\n${problems.join('\n')}`,
-    )
-  })
-
-  test('times outside what the database stores are refused as invalid input, not a 500', async () => {
-    const probes: Probe[] = []
-    const extremes = [
-      '+275760-09-13T00:00:00.000Z',
-      '-271821-04-20T00:00:00.000Z',
-      '0000-01-01T00:00:00.000Z',
-      '-000001-01-01T00:00:00.000Z',
-    ]
-    for (const path of servedPaths()) {
-      probes.push(...bodyProbes(path, extremes))
-      if (propertySchemas(requestSchema(path)).has('page_cursor')) {
-        for (const t of extremes) {
-          const cursor = Buffer.from(JSON.stringify([t, randomUUID()])).toString('base64url')
+    /**
+     * A schema-valid body of the endpoint's required parameters, then that body with
+     * each parameter (and each field of an object parameter) set to each value.
+     * `mismatches` chooses the probes that give a parameter declared by only some
+     * alternatives of the schema a value of another type: 'skip' them, or 'only' them.
+     */
+    const bodyProbes = (
+      path: string,
+      values: unknown[],
+      mismatches: 'skip' | 'only' = 'skip',
+    ): Probe[] => {
+      const schema = toJsonSchema(requestSchema(path), { request: true })
+      const partial = declaredBySomeAlternatives(schema)
+      const base = sampleBody(path)
+      const probes: Probe[] = []
+      if (mismatches === 'skip') {
+        const properties = [...propertySchemas(schema)]
+        const allAtOnce = (what: string, value: (p: JsonSchema) => unknown) =>
           probes.push({
             method: 'POST',
             path,
-            what: `page_cursor at ${t}`,
-            body: JSON.stringify({ ...sampleBody(path), page_cursor: cursor }),
+            what,
+            body: JSON.stringify({
+              ...base,
+              ...Object.fromEntries(properties.map(([name, p]) => [name, value(p)])),
+            }),
+          })
+        probes.push({ method: 'POST', path, what: 'base', body: JSON.stringify(base) })
+        allAtOnce('every string parameter 10,000 x', (p) =>
+          typesOf(p).has('string') ? 'x'.repeat(10_000) : sample(p, '', known),
+        )
+        allAtOnce('every parameter a number', () => 123)
+        allAtOnce('every parameter an object', () => ({ nested: [{ garbage: null }] }))
+      }
+      for (const [name, property] of propertySchemas(schema)) {
+        const valid = sample(property, name, known)
+        const candidates = [...values]
+        if (property.type === 'array') {
+          candidates.push(...values.filter((v) => typeof v === 'string').map((v) => [v]))
+        }
+        if (typeof valid === 'object' && valid !== null && !Array.isArray(valid)) {
+          for (const [key] of Object.entries(valid)) {
+            candidates.push(...values.map((v) => ({ ...valid, [key]: v })))
+          }
+        }
+        for (const value of candidates) {
+          const mismatch = partial.has(name) && !fits(value, property)
+          if (mismatch !== (mismatches === 'only')) continue
+          probes.push({
+            method: 'POST',
+            path,
+            what: `${name}=${preview(value)}`,
+            body: JSON.stringify({ ...base, [name]: value }),
           })
         }
       }
+      return probes
     }
-    probes.push(
-      ...extremes.flatMap((t) => [
-        {
-          method: 'GET',
-          path: '/events/list',
-          what: `since=${t}`,
-          query: `since=${encodeURIComponent(t)}`,
+
+    test('a query string cannot write to Object.prototype of the server', async () => {
+      const s = server.current
+      const seam = s.seam()
+      const user = await seam.acs.users.create({ acs_system_id: hotel, full_name: 'Proto' })
+      const polluting = [
+        `__proto__.acs_system_id=${randomUUID()}`,
+        `__proto__.device_id=${randomUUID()}`,
+        `constructor.prototype.device_id=${randomUUID()}`,
+        `__proto__.limit=1`,
+      ].join('&')
+      for (const path of ['/acs/systems/list', '/events/list', '/action_attempts/list']) {
+        const response = await s.fetch(`${path}?since=2020-01-01T00:00:00.000Z&${polluting}`)
+        assert.ok(response.status < 500)
+      }
+      // Later requests see no inherited parameters.
+      const users = await seam.acs.users.list({ acs_system_id: hotel })
+      assert.ok(users.some((u) => u.acs_user_id === user.acs_user_id))
+      const events = await seam.events.list({ since: '2020-01-01T00:00:00.000Z' })
+      assert.ok(events.length > 1)
+      const systems = await seam.acs.systems.list()
+      assert.equal(systems.length, 2)
+    })
+
+    test('hostile bodies, queries and headers on every endpoint never get a 500', async () => {
+      const probes: Probe[] = []
+      for (const path of servedPaths()) {
+        const methods = operationMethods(path).map((m) => m.toUpperCase())
+        probes.push({ method: 'POST', path, what: 'without a key', authorization: '' })
+        for (const body of hostileRawBodies()) {
+          for (const method of methods.filter((m) => m !== 'GET')) {
+            probes.push({ method, path, what: `raw ${preview(body)}`, body })
+          }
+        }
+        probes.push(...bodyProbes(path, hostileValues()))
+        if (methods.includes('GET')) {
+          const names = [...propertySchemas(requestSchema(path)).keys()]
+          for (const query of hostileQueries(names)) {
+            probes.push({ method: 'GET', path, what: `?${preview(query)}`, query })
+          }
+        }
+      }
+      const problems = await sweep(server.current, probes)
+      assert.deepEqual(
+        problems,
+        [],
+        `${problems.length} of ${probes.length} probes:\n${problems.join('\n')}`,
+      )
+
+      // Still healthy, and nothing leaked into other requests.
+      assert.equal((await server.current.fetch('/health')).status, 200)
+      assert.equal(({} as Record<string, unknown>).polluted, undefined)
+      const seam = server.current.seam()
+      const workspace = await seam.workspaces.get()
+      assert.equal(workspace.is_sandbox, true)
+      // The sweep queued sandbox resets and encodings: let them finish before the next test.
+      await eventually(
+        async () => {
+          const attempts = await seam.actionAttempts.list()
+          return attempts.every((a) => a.status !== 'pending') ? true : undefined
         },
-        {
-          method: 'POST',
-          path: '/events/list',
-          what: `between ${t}`,
-          body: JSON.stringify({ between: [t, '2030-01-01T00:00:00.000Z'] }),
-        },
-      ]),
-    )
-    const problems = await sweep(server.current, probes)
-    assert.deepEqual(
-      problems,
-      [],
-      `${problems.length} of ${probes.length} probes:\n${problems.join('\n')}`,
-    )
-  })
-})
+        { what: 'the queued action attempts to finish' },
+      )
+    })
+
+    test('a parameter only some alternatives of the schema declare is type-checked too', async () => {
+      const s = server.current
+      const examples: [string, object][] = [
+        ['/acs/encoders/list', { acs_system_id: hotel, acs_encoder_ids: frontDesk }],
+        ['/acs/credentials/list', { acs_user_id: [] }],
+        ['/acs/credentials/list', { acs_system_id: 123 }],
+      ]
+      for (const [path, body] of examples) {
+        await expectError(await s.fetch(path, { json: body }), 400, 'invalid_input')
+      }
+      const probes = servedPaths().flatMap((path) => bodyProbes(path, hostileValues(), 'only'))
+      const problems = await sweep(s, probes)
+      assert.deepEqual(
+        problems,
+        [],
+        `${problems.length} of ${probes.length} probes:\n${problems.join('\n')}`,
+      )
+    })
+
+    test('strings with NUL characters are refused as invalid input, not a 500', async () => {
+      const probes: Probe[] = []
+      for (const path of servedPaths()) {
+        probes.push(...bodyProbes(path, ['a\u0000b']))
+      }
+      const problems = await sweep(server.current, probes)
+      assert.deepEqual(
+        problems,
+        [],
+        `${problems.length} of ${probes.length} probes:\n${problems.join('\n')}`,
+      )
+    })
+
+    test('times outside what the database stores are refused as invalid input, not a 500', async () => {
+      const probes: Probe[] = []
+      const extremes = [
+        '+275760-09-13T00:00:00.000Z',
+        '-271821-04-20T00:00:00.000Z',
+        '0000-01-01T00:00:00.000Z',
+        '-000001-01-01T00:00:00.000Z',
+      ]
+      for (const path of servedPaths()) {
+        probes.push(...bodyProbes(path, extremes))
+        if (propertySchemas(requestSchema(path)).has('page_cursor')) {
+          for (const t of extremes) {
+            const cursor = Buffer.from(JSON.stringify([t, randomUUID()])).toString('base64url')
+            probes.push({
+              method: 'POST',
+              path,
+              what: `page_cursor at ${t}`,
+              body: JSON.stringify({ ...sampleBody(path), page_cursor: cursor }),
+            })
+          }
+        }
+      }
+      probes.push(
+        ...extremes.flatMap((t) => [
+          {
+            method: 'GET',
+            path: '/events/list',
+            what: `since=${t}`,
+            query: `since=${encodeURIComponent(t)}`,
+          },
+          {
+            method: 'POST',
+            path: '/events/list',
+            what: `between ${t}`,
+            body: JSON.stringify({ between: [t, '2030-01-01T00:00:00.000Z'] }),
+          },
+        ]),
+      )
+      const problems = await sweep(server.current, probes)
+      assert.deepEqual(
+        problems,
+        [],
+        `${problems.length} of ${probes.length} probes:\n${problems.join('\n')}`,
+      )
+    })
+  },
+  // A sweep of every endpoint with hostile input: minutes on a loaded 2-core machine.
+  { timeoutMs: 300_000 },
+)

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
-import { connect, type Socket } from 'node:net'
+import { connect, createServer, type Socket } from 'node:net'
 import { test } from 'node:test'
 import pg from 'pg'
 import { assertErrorBody } from '../support/contract.js'
 import { eventually } from '../support/poll.js'
 import { room101 } from '../support/sandbox.js'
-import { startServer, stopServer, type TestServer } from '../support/server.js'
+import { startServer, stopServer, TestServer } from '../support/server.js'
 import { forEachDatabase } from '../support/suite.js'
 
 /**
@@ -285,4 +285,78 @@ forEachDatabase('server lifecycle', (kind) => {
       await stopServer(apiOnly)
     }
   })
+})
+
+forEachDatabase('start-up on a port already in use', (kind) => {
+  test('one clear line naming the port and PORT, exit 1, and the new sandbox key is not lost', async () => {
+    const busy = createServer()
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+    const address = busy.address()
+    const port = typeof address === 'object' && address ? address.port : 0
+    const server = new TestServer(await kind.create(), {
+      // No seeded key: the sandbox's first key is made at this start, shown once.
+      env: { PORT: String(port), KEYSMITH_SEED_API_KEY: '' },
+    })
+    try {
+      const started = server.start()
+      await assert.rejects(started, /exited with 1 before listening/)
+      const { output } = server
+      assert.match(output, new RegExp(`port ${port} is already in use.*set PORT`))
+      assert.doesNotMatch(output, /\n\s+at /, 'no stack trace')
+      const apiKey = /Sandbox API key: (seam_\S+)/.exec(output)?.[1]
+      assert.ok(apiKey, output)
+      busy.close()
+      // Started again on a free port, the key shown then works.
+      const again = new TestServer(server.database, {
+        apiKey,
+        env: { KEYSMITH_SEED_API_KEY: '' },
+      })
+      await again.start()
+      try {
+        const systems = await again.seam().acs.systems.list()
+        assert.ok(systems.length > 0)
+      } finally {
+        await again.stop()
+      }
+    } finally {
+      busy.close()
+      await server.database.drop()
+    }
+  })
+})
+
+forEachDatabase('request logs', (kind) => {
+  for (const format of ['json', 'pretty'] as const) {
+    test(`${format}: a line per request; a 4xx line names its error; shutdown is logged`, async () => {
+      const server = await startServer(() => kind.create(), {
+        env: { LOG_LEVEL: 'info', KEYSMITH_LOG_FORMAT: format },
+      })
+      try {
+        const missing = await server.fetch('/acs/nothing_here', { json: {} })
+        assert.equal(missing.status, 404)
+        await server.seam().acs.systems.list()
+        await eventually(
+          async () => (/acs\/systems\/list/.test(server.output) ? true : undefined),
+          { what: 'the request line' },
+        )
+        const lines = server.output.split('\n')
+        const notFound = lines.find((line) => line.includes('/acs/nothing_here'))
+        assert.ok(notFound, server.output)
+        if (format === 'json') {
+          const entry = JSON.parse(notFound) as Record<string, unknown>
+          assert.equal(entry.status, 404)
+          assert.equal(entry.error_type, 'endpoint_not_found')
+          assert.equal(entry.error_message, 'No endpoint /acs/nothing_here')
+        } else {
+          assert.ok(!notFound.startsWith('{'), notFound)
+          assert.match(notFound, /404/)
+          assert.match(notFound, /endpoint_not_found/)
+        }
+      } finally {
+        await stopServer(server)
+      }
+      assert.match(server.output, /shutting down/)
+      assert.match(server.output, /stopped/)
+    })
+  }
 })

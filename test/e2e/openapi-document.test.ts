@@ -76,4 +76,25 @@ forEachDatabase('/openapi.json', (kind) => {
       }
     }
   })
+
+  test('/docs is an API reference of that document, served from the package (no CDN)', async () => {
+    const page = await fetch(new URL('/docs', server.current.url))
+    assert.equal(page.status, 200)
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/)
+    const html = await page.text()
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? '')
+    assert.ok(sources.length >= 3)
+    for (const source of sources) {
+      assert.match(source, /^\/docs\//, `${source} is served by Keysmith itself`)
+      const asset = await fetch(new URL(source, server.current.url))
+      assert.equal(asset.status, 200, source)
+      assert.ok((await asset.arrayBuffer()).byteLength > 0)
+    }
+    const init = await (await fetch(new URL('/docs/init.js', server.current.url))).text()
+    assert.match(init, /url: '\/openapi\.json'/)
+    const bundle = await fetch(new URL('/docs/swagger-ui-bundle.js', server.current.url))
+    assert.match(bundle.headers.get('content-type') ?? '', /javascript/)
+    assert.ok((await bundle.arrayBuffer()).byteLength > 500_000)
+    assert.equal((await fetch(new URL('/docs/package.json', server.current.url))).status, 404)
+  })
 })

@@ -194,7 +194,7 @@ describe('bridge pairing', () => {
       )
       assert.equal((await readFile(dump)).length, 888)
       await addVirtualReader(dir, 'Desk B')
-      await assert.rejects(cardsTake({ stateDir: dir }), /2 virtual readers .*--reader/)
+      await assert.rejects(cardsTake({ stateDir: dir }), /2 virtual readers .*--encoder/)
       await assert.rejects(cardsTake({ stateDir: dir, reader: 'Desk B' }), /no card on "Desk B"/)
     } finally {
       await rm(dir, { recursive: true, force: true })

@@ -74,6 +74,7 @@ describe('loadConfig', () => {
       bridgeGraceMs: 5_000,
       bridgeJobTimeoutMs: 45_000,
       logLevel: 'info',
+      logFormat: 'auto',
     })
   })
 
@@ -118,6 +119,7 @@ describe('loadConfig', () => {
       KEYSMITH_BRIDGE_GRACE_MS: '200',
       KEYSMITH_BRIDGE_JOB_TIMEOUT_MS: '3000',
       LOG_LEVEL: 'debug',
+      KEYSMITH_LOG_FORMAT: 'json',
     })
     assert.deepEqual(config, {
       port: 8080,
@@ -142,6 +144,7 @@ describe('loadConfig', () => {
       bridgeGraceMs: 200,
       bridgeJobTimeoutMs: 3000,
       logLevel: 'debug',
+      logFormat: 'json',
     })
   })
 

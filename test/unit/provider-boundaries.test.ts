@@ -25,11 +25,11 @@ const sharedFolders = new Set(['sandbox'])
 /**
  * The word that names a brand: the folder's first word, except for Keysmith's own
  * system, whose first word is the product's name (everywhere): its brand is the
- * whole "Keysmith Cards" (`keysmith cards verify`, a command, is not the brand).
+ * whole "Keysmith Cards" (`keysmith cards verify` and `bridge cards place|take`, commands, are not the brand).
  */
 const brandWord = (folder: string): string =>
   folder === 'keysmith-cards'
-    ? 'keysmith[_-]cards|keysmith cards(?! verify)'
+    ? 'keysmith[_-]cards|keysmith cards(?! (verify|place|take))'
     : (folder.split('-')[0] ?? folder)
 const brands = brandFolders
   .filter((folder) => !sharedFolders.has(folder))

@@ -17,7 +17,7 @@ import { pairBridge, serverUrls } from './pair.js'
 import { loadCredentials, saveCredentials } from './state.js'
 
 /**
- * What the CLI runs for `keysmith bridge` and for `keysmith cards place` / `take`
+ * What the CLI runs for `keysmith bridge` and for `keysmith bridge cards place` / `take`
  * (the virtual driver's cards). Errors are thrown as `Error`s whose message is
  * meant for the person at the front desk.
  */
@@ -213,7 +213,7 @@ export interface CardsPlaceOptions {
   file?: string
 }
 
-/** `keysmith cards place`: puts a card on a virtual reader; returns the text to print. */
+/** `keysmith bridge cards place`: puts a card on a virtual reader; returns the text to print. */
 export const cardsPlace = async (options: CardsPlaceOptions): Promise<string> => {
   const stateDir = options.stateDir ?? defaultStateDir()
   const reader = chooseReader(stateDir, options.reader)
@@ -241,7 +241,7 @@ export interface CardsTakeOptions {
   file?: string
 }
 
-/** `keysmith cards take`: takes the card off a virtual reader; returns the text to print. */
+/** `keysmith bridge cards take`: takes the card off a virtual reader; returns the text to print. */
 export const cardsTake = async (options: CardsTakeOptions): Promise<string> => {
   const stateDir = options.stateDir ?? defaultStateDir()
   const reader = chooseReader(stateDir, options.reader)

@@ -18,8 +18,8 @@ import {
  *     <stateDir>/virtual/<reader name, percent-encoded>/card.json   { uid, type }
  *     <stateDir>/virtual/<reader name, percent-encoded>/card.bin    the user memory
  *
- * A card lies on a reader while its `card.json` is there. `keysmith cards place`
- * and `keysmith cards take` (placeCard / takeCard below) put cards down and pick
+ * A card lies on a reader while its `card.json` is there. `keysmith bridge cards place`
+ * and `keysmith bridge cards take` (placeCard / takeCard below) put cards down and pick
  * them up; adding or removing a reader's folder attaches or detaches the reader.
  * Every file is written to a temporary name first and renamed into place.
  */
