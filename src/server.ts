@@ -10,6 +10,7 @@ import { nestsDeeperThan, requestLimits } from './contract/limits.js'
 import { operationMethods, servedDocument } from './contract/openapi.js'
 import { type RequestContract, requestContract } from './contract/validation.js'
 import { outsideDeadline, withDeadline } from './db/deadline.js'
+import { actionTypes } from './domain/action-attempts.js'
 import type { DomainContext } from './domain/context.js'
 import { DomainError } from './domain/errors.js'
 import { enforceRateLimit } from './domain/rate-limit.js'
@@ -217,6 +218,7 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
   const served = servedDocument(
     (options.routes ?? allRoutes).map((definition) => definition.path),
     servedSchemes,
+    actionTypes,
   )
   app.get('/openapi.json', async (request) => ({
     ...served,

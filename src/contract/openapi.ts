@@ -201,6 +201,7 @@ export const eventDescription = (eventType: string): string =>
 export const servedDocument = (
   paths: readonly string[],
   schemes: readonly string[],
+  actionTypes: readonly string[],
 ): Record<string, unknown> => {
   const accepted = new Set(schemes)
   const servedPaths = Object.fromEntries(
@@ -224,9 +225,67 @@ export const servedDocument = (
       accepted.has(name),
     ),
   )
+  // Only the schemas the served paths refer to (transitively): a resource none of whose
+  // endpoints is served would name a route the document no longer has, which tools
+  // that build clients from it (the Seam CLI's blueprint) refuse.
+  // Likewise the events and action attempts of resources and actions it has none of.
+  const servedRoutes = new Set(paths.map((path) => path.slice(0, path.lastIndexOf('/'))))
+  const served = new Set(actionTypes)
+  const allSchemas = document.components.schemas ?? {}
+  const schemas = Object.fromEntries(
+    [...referencedSchemas(servedPaths, allSchemas)].sort().map((name) => {
+      const schema = allSchemas[name] as JsonSchema & { oneOf?: Variant[] }
+      if (name === 'event' && schema.oneOf) {
+        const oneOf = schema.oneOf.filter((variant) =>
+          servedRoutes.has(String(variant['x-route-path'])),
+        )
+        return [name, { ...schema, oneOf }]
+      }
+      if (name === 'action_attempt' && schema.oneOf) {
+        const oneOf = schema.oneOf.filter((variant) =>
+          served.has(String(variant.properties?.action_type?.enum?.[0])),
+        )
+        return [name, { ...schema, oneOf }]
+      }
+      return [name, schema]
+    }),
+  )
   return {
     ...document,
     paths: servedPaths,
-    components: { ...document.components, securitySchemes },
+    components: { ...document.components, schemas, securitySchemes },
   }
+}
+
+/** One alternative of a `oneOf` resource schema (an event type, an action type). */
+type Variant = {
+  'x-route-path'?: string
+  properties?: { action_type?: { enum?: string[] } }
+}
+
+const schemaRef = '#/components/schemas/'
+
+/** Names of the schemas `root` refers to, and those they refer to, and so on. */
+const referencedSchemas = (root: unknown, schemas: Record<string, unknown>): Set<string> => {
+  const found = new Set<string>()
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item)
+      return
+    }
+    if (typeof value !== 'object' || value === null) return
+    for (const [key, child] of Object.entries(value)) {
+      if (key === '$ref' && typeof child === 'string' && child.startsWith(schemaRef)) {
+        const name = child.slice(schemaRef.length)
+        if (!found.has(name)) {
+          found.add(name)
+          visit(schemas[name])
+        }
+      } else {
+        visit(child)
+      }
+    }
+  }
+  visit(root)
+  return found
 }

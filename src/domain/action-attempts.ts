@@ -20,11 +20,13 @@ import { newId } from './ids.js'
  * ENCODE_ACCESS_METHOD is what Seam's guides show for `/access_methods/encode`; the
  * pinned OpenAPI document does not list it yet (see README).
  */
-export type ActionType =
-  | 'ENCODE_CREDENTIAL'
-  | 'ENCODE_ACCESS_METHOD'
-  | 'SCAN_CREDENTIAL'
-  | 'RESET_SANDBOX_WORKSPACE'
+export const actionTypes = [
+  'ENCODE_CREDENTIAL',
+  'ENCODE_ACCESS_METHOD',
+  'SCAN_CREDENTIAL',
+  'RESET_SANDBOX_WORKSPACE',
+] as const
+export type ActionType = (typeof actionTypes)[number]
 
 /**
  * How the worker (src/jobs/runner.ts) runs an action type. An attempt runs in three
