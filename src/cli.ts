@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
+import { readAdminFile } from './admin/channel.js'
 import { AdminCallError, adminCall } from './admin/client.js'
 import type { AdminArgs, AdminOperation, AdminResult } from './admin/operations.js'
 import { cardsPlace, cardsTake, runBridge } from './bridge/agent/command.js'
@@ -7,6 +8,8 @@ import { verifyCardDump } from './cards/verify-command.js'
 import { ConfigError, loadConfig } from './config.js'
 import { DatabaseError, openDatabase } from './db/database.js'
 import { PortInUseError, startKeysmith } from './keysmith.js'
+import { ApiCallError, type ApiTarget } from './operator/api.js'
+import { encodeCommand, scanCommand, tailEvents } from './operator/card-commands.js'
 
 const usage = `Usage: keysmith <command>
 
@@ -62,6 +65,15 @@ Commands:
                                          Put a card on a virtual encoder (--driver virtual)
   bridge cards take --encoder <name> [--file <dump>]
                                          Pick it up; --file keeps its memory for cards verify
+  encode --credential <id> --encoder <id>
+                                         Encode a card credential at an encoder, waiting for
+                                         the card (through the API: --api-key or SEAM_API_KEY)
+  scan --encoder <id>                    Read the card on an encoder: card against server,
+                                         the out-of-sync properties marked
+  events tail [--since <time>] [--types <type,type>]
+                                         Print the workspace's events as they happen
+                                         (API commands take --endpoint <url>, default the
+                                         running server, and --api-key <key>)
   cards verify --public-key <file> --entrance <number> [--at <time>] <card-dump-file>
                                          Decide offline, as a lock would, whether a Keysmith
                                          card opens a door (exit 0) or why not (exit 1)
@@ -160,6 +172,11 @@ const main = async (argv: string[]): Promise<void> => {
       readers: { type: 'string' },
       'reconnect-max-ms': { type: 'string' },
       'mifare-key': { type: 'string' },
+      credential: { type: 'string' },
+      endpoint: { type: 'string' },
+      'api-key': { type: 'string' },
+      since: { type: 'string' },
+      types: { type: 'string' },
       encoder: { type: 'string' },
       blank: { type: 'boolean', default: false },
       file: { type: 'string' },
@@ -175,12 +192,12 @@ const main = async (argv: string[]): Promise<void> => {
   const words =
     positionals[0] === 'bridge' && positionals[1] === 'cards'
       ? 3
-      : positionals[0] === 'bridge'
+      : ['bridge', 'encode', 'scan', 'help'].includes(positionals[0] ?? '')
         ? 1
         : 2
   const command = positionals.slice(0, words).join(' ') || 'start'
   const operands = positionals.slice(words)
-  if (values.help) {
+  if (values.help || command === 'help') {
     process.stdout.write(`${usage}\n`)
     return
   }
@@ -207,6 +224,41 @@ const main = async (argv: string[]): Promise<void> => {
   switch (command) {
     case 'start':
       return start()
+    case 'encode':
+    case 'scan':
+    case 'events tail': {
+      const target = apiTarget(values)
+      if (command === 'events tail') {
+        const stop = new AbortController()
+        process.once('SIGINT', () => stop.abort())
+        process.once('SIGTERM', () => stop.abort())
+        await failingAs(() =>
+          tailEvents(
+            target,
+            {
+              ...(values.since ? { since: values.since } : {}),
+              ...(values.types ? { eventTypes: values.types.split(',').map((t) => t.trim()) } : {}),
+              signal: stop.signal,
+            },
+            (line) => write(`${line}\n`),
+          ),
+        )
+        return
+      }
+      const outcome = await failingAs(() =>
+        command === 'encode'
+          ? encodeCommand(target, {
+              credential: requiredValue(values.credential, 'encode needs --credential <id>'),
+              encoder: requiredValue(values.encoder, 'encode needs --encoder <id>'),
+            })
+          : scanCommand(target, {
+              encoder: requiredValue(values.encoder, 'scan needs --encoder <id>'),
+            }),
+      )
+      write(outcome.text)
+      if (!outcome.ok) process.exitCode = 1
+      return
+    }
     case 'bridge':
       return bridge(values)
     case 'bridge cards place': {
@@ -453,6 +505,31 @@ const main = async (argv: string[]): Promise<void> => {
 
 class UsageError extends Error {}
 
+const requiredValue = (value: string | undefined, message: string): string => {
+  if (!value) throw new UsageError(message)
+  return value
+}
+
+/**
+ * Where the API commands send requests: --endpoint, else KEYSMITH_URL, else the server
+ * running on this data folder (its admin.json), else http://127.0.0.1:$PORT. The
+ * credential: --api-key, else SEAM_API_KEY (a PAT also needs SEAM_WORKSPACE_ID).
+ */
+const apiTarget = (values: {
+  endpoint?: string | undefined
+  'api-key'?: string | undefined
+}): ApiTarget => {
+  const token = values['api-key'] ?? process.env.SEAM_API_KEY
+  if (!token) throw new UsageError('API commands need --api-key <key> (or SEAM_API_KEY)')
+  const config = loadConfig()
+  const endpoint =
+    values.endpoint ??
+    process.env.KEYSMITH_URL ??
+    readAdminFile(config.dataDir)?.url ??
+    `http://127.0.0.1:${config.port}`
+  return { endpoint, token, workspaceId: process.env.SEAM_WORKSPACE_ID }
+}
+
 /** A command that could not do its work for a reason its message gives (no stack trace). */
 class CommandFailed extends Error {}
 
@@ -563,6 +640,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     error instanceof ConfigError ||
     error instanceof DatabaseError ||
     error instanceof AdminCallError ||
+    error instanceof ApiCallError ||
     error instanceof CommandFailed
   ) {
     process.stderr.write(`keysmith: ${error.message}\n`)

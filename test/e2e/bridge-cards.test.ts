@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { SeamHttp } from '@seamapi/http/connect'
-import { removeVirtualReader } from '../../src/bridge/drivers/virtual.js'
+import { placeCard, removeVirtualReader } from '../../src/bridge/drivers/virtual.js'
 import { BridgeProcess } from '../support/bridge-process.js'
 import { eventually } from '../support/poll.js'
 import { finishedAttempt, issuedEvents, since } from '../support/sandbox.js'
@@ -26,7 +26,7 @@ import { forEachDatabase, useServer } from '../support/suite.js'
 
 const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url))
 const reader = 'Front desk reader'
-const graceMs = 4_000
+const graceMs = 8_000
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -66,7 +66,7 @@ forEachDatabase(
     const server = useServer(kind, {
       env: { KEYSMITH_BRIDGE_HEARTBEAT_MS: '200', KEYSMITH_BRIDGE_GRACE_MS: String(graceMs) },
     })
-    const bridge = new BridgeProcess({ readers: [reader], cardWaitMs: 4_000 })
+    const bridge = new BridgeProcess({ readers: [reader], cardWaitMs: 8_000 })
     let seam: SeamHttp
     let acsSystemId = ''
     let encoderId = ''
@@ -328,9 +328,11 @@ forEachDatabase(
       )
       await bridge.printed(/job \S+: encode/, from)
       await bridge.kill()
+      const restarted = bridge.output.length
       bridge.start(server.current.url)
-      await bridge.printed(/connected to/)
-      await bridge.cards(['place', '--encoder', reader, '--blank'])
+      await bridge.printed(/connected to/, restarted)
+      // Laid down in this process: a spawned command could outlast the card wait.
+      await placeCard(bridge.stateDir, reader, { blank: true })
       const done = await finishedAttempt(seam, attempt.action_attempt_id, 15_000)
       assert.equal(done.status, 'success', JSON.stringify(done))
       const credentialId = (done.result as { acs_credential_id: string }).acs_credential_id
@@ -347,12 +349,15 @@ forEachDatabase(
       )
       await bridge.printed(/job \S+: encode/, from)
       await server.current.kill()
-      // The card goes down while the server is away: the agent writes it and holds
-      // the result until a server takes it.
-      await bridge.cards(['place', '--encoder', reader, '--blank'])
-      await bridge.printed(/job \S+: done, card/, from)
-      await server.current.start()
-      seam = server.current.seam()
+      try {
+        // The card goes down while the server is away: the agent writes it and holds
+        // the result until a server takes it.
+        await placeCard(bridge.stateDir, reader, { blank: true })
+        await bridge.printed(/job \S+: done, card/, from)
+      } finally {
+        await server.current.start()
+        seam = server.current.seam()
+      }
       await bridge.printed(/connected to/, from)
       const done = await finishedAttempt(seam, attempt.action_attempt_id, 20_000)
       assert.equal(done.status, 'success', JSON.stringify(done))

@@ -6,13 +6,15 @@ import { sandboxWorkspaceId, TestServer } from '../support/server.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
 
 /**
- * Rate limits: a token bucket per credential (KEYSMITH_RATE_LIMIT, here 2 per second
+ * Rate limits: a token bucket per credential (KEYSMITH_RATE_LIMIT, here one token per 2 s
  * with bursts of 3), shared by every process on one PostgreSQL. Over it: 429 in Seam's
  * error shape with Retry-After, and the official SDK's retry of an idempotent request
  * waits that long and recovers.
  */
 
-const limited = { KEYSMITH_RATE_LIMIT: '2:3' }
+// Slow refill (one token per 2 s), so a bucket emptied stays empty for the next request
+// even on a loaded machine.
+const limited = { KEYSMITH_RATE_LIMIT: '0.5:3' }
 
 const exhaust = async (server: TestServer, apiKey: string): Promise<Response> => {
   for (let i = 0; i < 20; i++) {

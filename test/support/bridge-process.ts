@@ -58,7 +58,7 @@ export class BridgeProcess {
   /** Resolves once the agent's output matches `pattern` (from `from` on). */
   async printed(pattern: RegExp, from = 0, timeoutMs = 15_000): Promise<string> {
     return eventually(async () => pattern.exec(this.output.slice(from))?.[0], {
-      what: `the bridge to print ${pattern} (it printed:\n${this.output})`,
+      what: () => `the bridge to print ${pattern} (it printed:\n${this.output})`,
       timeoutMs,
     })
   }
