@@ -328,9 +328,9 @@ forEachDatabase(
       )
       await bridge.printed(/job \S+: encode/, from)
       await bridge.kill()
-      const restarted = bridge.output.length
+      // A new process: its output starts afresh.
       bridge.start(server.current.url)
-      await bridge.printed(/connected to/, restarted)
+      await bridge.printed(/connected to/)
       // Laid down in this process: a spawned command could outlast the card wait.
       await placeCard(bridge.stateDir, reader, { blank: true })
       const done = await finishedAttempt(seam, attempt.action_attempt_id, 15_000)
