@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { sql } from 'kysely'
 import { pino } from 'pino'
@@ -333,10 +334,11 @@ for (const kind of databaseKinds) {
       const credential = await newCard(a.ctx, 'Contested Guest')
       const attempt = await encode(a.ctx, frontDesk, credential.acs_credential_id)
       const [held] = (await slow.callsMade(slow.calls.length + 1)).slice(-1)
-      // As if process A froze past its lease: the lease runs out and B takes over.
+      // As if process A froze past its lease: the lease runs out and B takes over. The
+      // token changes too, so a renewal A makes before B claims cannot revive it.
       await database.db
         .updateTable('action_attempts')
-        .set({ lease_expires_at: new Date(Date.now() - 1) })
+        .set({ lease_expires_at: new Date(Date.now() - 1), lease_token: randomUUID() })
         .where('action_attempt_id', '=', attempt.action_attempt_id)
         .execute()
       const fast = new GatedDriver()
