@@ -11,6 +11,7 @@ import {
 import { createBridgeDispatch } from './bridge/server/dispatch.js'
 import { BridgeHub } from './bridge/server/hub.js'
 import type { Config } from './config.js'
+import { warmUpContracts } from './contract/validation.js'
 import { actionAttemptsChannel, releaseAllLeases } from './db/action-attempts.js'
 import { bridgeJobsChannel, bridgeResultsChannel } from './db/bridges.js'
 import { type Database, openDatabase } from './db/database.js'
@@ -213,6 +214,8 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       })
     }
     ready = true
+    // Request validators compile on first use; the rest now, in the background.
+    warmUpContracts()
     return {
       url,
       database,

@@ -77,6 +77,15 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
+    // Requests are validated against the OpenAPI document (contract/validation.ts);
+    // no route declares a Fastify schema, so Fastify's own Ajv is never loaded.
+    schemaController: {
+      compilersFactory: {
+        buildValidator: () => () => {
+          throw new Error('Keysmith routes declare no Fastify schema: see contract/validation.ts')
+        },
+      },
+    },
     bodyLimit: requestLimits.bodyBytes,
     // A slow or idle client cannot hold a connection: the headers must arrive within
     // headersMs, the whole request within requestMs, and a connection silent for

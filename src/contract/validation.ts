@@ -117,31 +117,44 @@ const nulParameter = (value: unknown): string | undefined => {
 }
 
 /**
- * Compiling a validator takes milliseconds; the reporting ones are compiled one at a
- * time in the background (one per turn of the event loop), so neither start-up nor
- * the first refused request of a route waits for them.
+ * Compiling a validator takes milliseconds, and there are two per route: none is
+ * compiled at start-up. A route's validators are compiled on its first request, or
+ * earlier in the background once `warmUpContracts()` is called (after the server
+ * listens), one per turn of the event loop so no request waits behind them.
  */
 const warmUps: (() => unknown)[] = []
-const warmUp = (compile: () => unknown): void => {
-  warmUps.push(compile)
-  if (warmUps.length > 1) return
-  const next = () => {
-    warmUps.shift()?.()
-    if (warmUps.length > 0) setImmediate(next).unref()
-  }
-  setImmediate(next).unref()
+let warming = false
+const warmNext = () => {
+  warmUps.shift()?.()
+  if (warmUps.length > 0) setImmediate(warmNext).unref()
+  else warming = false
+}
+
+/** Starts compiling, in the background, every validator not compiled yet. */
+export const warmUpContracts = (): void => {
+  if (warming || warmUps.length === 0) return
+  warming = true
+  setImmediate(warmNext).unref()
 }
 
 export const requestContract = <T>(path: string): RequestContract<T> => {
   const schema = requestSchema(path)
-  const complete = completeSchema(schema)
-  const validate = ajv.firstError.compile(complete)
+  let complete: JsonSchema | undefined
+  const completed = () => {
+    complete ??= completeSchema(schema)
+    return complete
+  }
+  let validate: ValidateFunction | undefined
+  const prepareValidate = () => {
+    validate ??= ajv.firstError.compile(completed())
+    return validate
+  }
   let explain: ValidateFunction | undefined
   const prepare = () => {
-    explain ??= ajv.allErrors.compile(complete)
+    explain ??= ajv.allErrors.compile(completed())
     return explain
   }
-  warmUp(prepare)
+  warmUps.push(prepareValidate, prepare)
   /** Every problem of a value `validate` refused, found at a bounded cost. */
   const refusal = (value: unknown): DomainError => {
     explain = prepare()
@@ -165,7 +178,7 @@ export const requestContract = <T>(path: string): RequestContract<T> => {
           : { _errors: [], [clip(parameter)]: { _errors: [message] } },
       )
     }
-    if (!validate(value)) throw refusal(value)
+    if (!prepareValidate()(value)) throw refusal(value)
     const parameter = nulParameter(value)
     if (parameter) {
       const message = 'must not contain the NUL character (U+0000)'
