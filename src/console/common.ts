@@ -21,7 +21,9 @@ export const encoderSelect = (
 ): HTMLSelectElement => {
   const select = h('select', { name: 'acs_encoder_id', required: true })
   for (const encoder of encoders) {
-    const option = h('option', { value: encoder.acs_encoder_id }, encoder.display_name)
+    const label =
+      encoder.errors.length > 0 ? `${encoder.display_name} (unavailable)` : encoder.display_name
+    const option = h('option', { value: encoder.acs_encoder_id }, label)
     if (encoder.acs_encoder_id === selected) option.selected = true
     select.append(option)
   }

@@ -158,6 +158,7 @@ const browserSuite = (kind: DatabaseKind) => {
     await grantForm.getByRole('button', { name: 'Give access' }).click()
     const grant = page.locator('article.grant').first()
     await grant.getByText('Not encoded yet').waitFor()
+    await grant.getByRole('heading', { name: 'Room 101', level: 3 }).waitFor()
 
     const [identity] = await server.current.seam().userIdentities.list({ search: 'Ada Lovelace' })
     assert.ok(identity)
@@ -167,6 +168,7 @@ const browserSuite = (kind: DatabaseKind) => {
     assert.ok(accessGrant)
     assert.equal(accessGrant.starts_at, '2031-03-01T15:00:00.000Z')
     assert.equal(accessGrant.ends_at, '2031-03-04T11:00:00.000Z')
+    assert.equal(accessGrant.display_name, 'Room 101')
 
     await grant.getByLabel('Encoder').selectOption({ label: 'Front Desk' })
     await grant.getByRole('button', { name: 'Encode card' }).click()

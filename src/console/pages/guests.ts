@@ -172,6 +172,9 @@ const newGrantForm = (guest: UserIdentity, ctx: Context, refresh: () => Promise<
       const chosen = [
         ...element.querySelectorAll<HTMLInputElement>('input[name="acs_entrance_ids"]:checked'),
       ].map((box) => box.value)
+      const names = ctx.entrances
+        .filter((e) => chosen.includes(e.acs_entrance_id))
+        .map((e) => e.display_name)
       if (chosen.length === 0) {
         showError(line, 'Choose at least one room.')
         return
@@ -180,6 +183,8 @@ const newGrantForm = (guest: UserIdentity, ctx: Context, refresh: () => Promise<
         showStatus(line, 'Giving access…', 'pending')
         await call('/access_grants/create', {
           user_identity_id: guest.user_identity_id,
+          // Named after its rooms, so the front desk sees them in every list.
+          name: names.join(', '),
           acs_entrance_ids: chosen,
           requested_access_methods: [{ mode: 'card' }],
           starts_at: isoFromLocal(starts.value),
