@@ -172,5 +172,10 @@ const start = async () => {
   await route()
 }
 
+// The skip link focuses the page without touching the hash, which names the page.
+document.querySelector('a.skip')?.addEventListener('click', (event) => {
+  event.preventDefault()
+  main.focus()
+})
 window.addEventListener('hashchange', () => void route())
 void start()

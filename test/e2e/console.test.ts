@@ -144,6 +144,32 @@ const browserSuite = (kind: DatabaseKind) => {
     assert.match(await row.innerText(), /Front Desk/)
   })
 
+  step(
+    'keyboard: the skip link comes first and keeps the page; links open pages with Enter',
+    async () => {
+      const first = `document.querySelector('a[href], button, input, select, [tabindex="0"]')`
+      assert.equal(await inPage(`${first}.textContent`), 'Skip to content')
+      const skip = page.getByRole('link', { name: 'Skip to content' })
+      await skip.focus()
+      const box = await skip.boundingBox()
+      assert.ok(box && box.x >= 0 && box.y >= 0, 'the focused skip link is on screen')
+      await page.keyboard.press('Enter')
+      assert.equal(await inPage('document.activeElement.id'), 'main')
+      assert.match(page.url(), /#\/encoders$/)
+      await page
+        .getByRole('navigation', { name: 'Pages' })
+        .getByRole('link', { name: 'Scan' })
+        .focus()
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { name: 'Scan a card', level: 1 }).waitFor()
+      assert.equal(await inPage('document.activeElement.textContent'), 'Scan a card')
+      assert.equal(
+        await page.getByRole('link', { name: 'Scan' }).getAttribute('aria-current'),
+        'page',
+      )
+    },
+  )
+
   step('creates a guest, gives a card for Room 101, encodes it with live progress', async () => {
     await openPage('Guests')
     await page.getByLabel('Full name').fill('Ada Lovelace')
@@ -159,6 +185,11 @@ const browserSuite = (kind: DatabaseKind) => {
     const grant = page.locator('article.grant').first()
     await grant.getByText('Not encoded yet').waitFor()
     await grant.getByRole('heading', { name: 'Room 101', level: 3 }).waitFor()
+    assert.equal(
+      await inPage('document.activeElement.textContent'),
+      'Room 101',
+      'focus on the new grant',
+    )
 
     const [identity] = await server.current.seam().userIdentities.list({ search: 'Ada Lovelace' })
     assert.ok(identity)

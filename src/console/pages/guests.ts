@@ -107,7 +107,7 @@ const renderMethod = (method: AccessMethod, ctx: Context) => {
 const renderGrant = async (
   grant: AccessGrant,
   ctx: Context,
-  refresh: () => Promise<void>,
+  refresh: (focusGrant?: string) => Promise<void>,
 ): Promise<HTMLElement> => {
   const { access_methods } = await call<{ access_methods: AccessMethod[] }>(
     '/access_methods/list',
@@ -121,7 +121,7 @@ const renderGrant = async (
   return h(
     'article',
     { class: 'grant', 'data-access-grant': grant.access_grant_id },
-    h('h3', {}, grant.display_name),
+    h('h3', { tabindex: '-1' }, grant.display_name),
     h('p', {}, `Stay: ${when(grant.starts_at)} – ${when(grant.ends_at)}`),
     ...access_methods.map((method) => renderMethod(method, ctx)),
     h(
@@ -137,7 +137,7 @@ const renderGrant = async (
               starts_at: isoFromLocal(starts.value),
               ends_at: isoFromLocal(ends.value),
             })
-            await refresh()
+            await refresh(grant.access_grant_id)
           } catch (error) {
             showError(line, error)
           }
@@ -151,7 +151,11 @@ const renderGrant = async (
   )
 }
 
-const newGrantForm = (guest: UserIdentity, ctx: Context, refresh: () => Promise<void>) => {
+const newGrantForm = (
+  guest: UserIdentity,
+  ctx: Context,
+  refresh: (focusGrant?: string) => Promise<void>,
+) => {
   const rooms = ctx.entrances.map((entrance) => {
     const box = h('input', {
       type: 'checkbox',
@@ -181,16 +185,19 @@ const newGrantForm = (guest: UserIdentity, ctx: Context, refresh: () => Promise<
       }
       try {
         showStatus(line, 'Giving access…', 'pending')
-        await call('/access_grants/create', {
-          user_identity_id: guest.user_identity_id,
-          // Named after its rooms, so the front desk sees them in every list.
-          name: names.join(', '),
-          acs_entrance_ids: chosen,
-          requested_access_methods: [{ mode: 'card' }],
-          starts_at: isoFromLocal(starts.value),
-          ends_at: isoFromLocal(ends.value),
-        })
-        await refresh()
+        const { access_grant } = await call<{ access_grant: AccessGrant }>(
+          '/access_grants/create',
+          {
+            user_identity_id: guest.user_identity_id,
+            // Named after its rooms, so the front desk sees them in every list.
+            name: names.join(', '),
+            acs_entrance_ids: chosen,
+            requested_access_methods: [{ mode: 'card' }],
+            starts_at: isoFromLocal(starts.value),
+            ends_at: isoFromLocal(ends.value),
+          },
+        )
+        await refresh(access_grant.access_grant_id)
       } catch (error) {
         showError(line, error)
       }
@@ -204,7 +211,8 @@ const newGrantForm = (guest: UserIdentity, ctx: Context, refresh: () => Promise<
 }
 
 const openGuest = async (guest: UserIdentity, ctx: Context): Promise<void> => {
-  const refresh = async () => {
+  /** Draws the guest again; focus goes to `focusGrant`'s heading (keyboard users keep their place). */
+  const refresh = async (focusGrant?: string) => {
     const { access_grants } = await call<{ access_grants: AccessGrant[] }>('/access_grants/list', {
       user_identity_id: guest.user_identity_id,
     })
@@ -216,6 +224,9 @@ const openGuest = async (guest: UserIdentity, ctx: Context): Promise<void> => {
       grants.length === 0 ? h('p', {}, 'No access yet.') : h('div', { class: 'grants' }, ...grants),
       newGrantForm(guest, ctx, refresh),
     )
+    if (focusGrant) {
+      ctx.detail.querySelector<HTMLElement>(`[data-access-grant="${focusGrant}"] h3`)?.focus()
+    }
   }
   await refresh()
   ctx.detail.querySelector<HTMLElement>('#guest-heading')?.focus()
