@@ -86,6 +86,30 @@ const browserSuite = (kind: DatabaseKind) => {
   /** Evaluates an expression in the page (the tests compile without the DOM's types). */
   const inPage = (expression: string): Promise<unknown> => page.evaluate(expression)
 
+  /**
+   * Records every state (and text) the status lines with `role` go through, so a
+   * test sees "pending" however briefly it lasted, without timing it.
+   */
+  const recordStates = (role: string) =>
+    inPage(`(() => {
+      const seen = (window.keysmithStates = [])
+      new MutationObserver((records) => {
+        for (const { target } of records) {
+          if (target.dataset?.role !== '${role}') continue
+          const text = target.textContent.replace(/card [0-9a-f]+/, 'card [hex]')
+          const entry = target.dataset.state + ':' + text
+          if (seen.at(-1) !== entry) seen.push(entry)
+        }
+      }).observe(document.querySelector('main'), {
+        attributes: true,
+        characterData: true,
+        childList: true,
+        subtree: true,
+      })
+    })()`)
+  const recordedStates = async (): Promise<string[]> =>
+    (await inPage('window.keysmithStates')) as string[]
+
   const status = (scope: Page | Locator, role: string) => scope.locator(`[data-role="${role}"]`)
   const waitForState = (line: Locator, state: string, text?: RegExp) =>
     line
@@ -202,10 +226,13 @@ const browserSuite = (kind: DatabaseKind) => {
     assert.equal(accessGrant.display_name, 'Room 101')
 
     await grant.getByLabel('Encoder').selectOption({ label: 'Front Desk' })
+    await recordStates('encode-status')
     await grant.getByRole('button', { name: 'Encode card' }).click()
     const line = status(grant, 'encode-status')
-    await waitForState(line, 'pending', /Encoding on Front Desk/)
     await waitForState(line, 'success', /Card encoded on Front Desk \(card [0-9a-f]+\)/)
+    const seen = await recordedStates()
+    assert.equal(seen[0], 'pending:Encoding on Front Desk: place a card on it…')
+    assert.equal(seen.at(-1), 'success:Card encoded on Front Desk (card [hex]).')
     await grant.getByText(/^Encoded /).waitFor()
     const [methodId] = accessGrant.access_method_ids
     assert.ok(methodId)
