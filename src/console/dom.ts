@@ -102,11 +102,26 @@ export const localFromIso = (iso: string): string => {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`
 }
 
-export const table = (caption: string, headings: string[], rows: Node[]): HTMLTableElement =>
-  h(
+/**
+ * A table with a caption and column headings. Each cell is labelled with its heading
+ * (`data-label`), which the stylesheet shows when a phone-width screen stacks the rows.
+ */
+export const table = (
+  caption: string,
+  headings: string[],
+  rows: HTMLTableRowElement[],
+): HTMLTableElement => {
+  for (const row of rows) {
+    for (const [index, cell] of [...row.cells].entries()) {
+      const heading = headings[index]
+      if (heading) cell.dataset.label = heading
+    }
+  }
+  return h(
     'table',
-    {},
+    { class: 'stack' },
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, ...headings.map((text) => h('th', { scope: 'col' }, text)))),
     h('tbody', {}, ...rows),
   )
+}
