@@ -46,13 +46,40 @@ export const field = (
   return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hintElement)
 }
 
+/**
+ * Runs `action` with `buttons` disabled (and `busy` marked for assistive technology),
+ * so a second click cannot start the same encoding twice.
+ */
+const whileBusy = async (
+  busy: HTMLElement,
+  buttons: HTMLButtonElement[],
+  action: () => void | Promise<void>,
+): Promise<void> => {
+  if (busy.getAttribute('aria-busy') === 'true') return
+  // A disabled button loses focus; a keyboard user gets it back when the action ends
+  // (unless the action moved focus somewhere on purpose).
+  const focused = document.activeElement
+  busy.setAttribute('aria-busy', 'true')
+  for (const b of buttons) b.disabled = true
+  try {
+    await action()
+  } finally {
+    busy.removeAttribute('aria-busy')
+    for (const b of buttons) b.disabled = false
+    const lost = document.activeElement === null || document.activeElement === document.body
+    if (lost && focused instanceof HTMLElement && focused.isConnected) focused.focus()
+  }
+}
+
 export const button = (
   label: string,
-  onClick: (event: MouseEvent) => void,
+  onClick: (event: MouseEvent) => void | Promise<void>,
   attributes: Attributes = {},
 ): HTMLButtonElement => {
   const element = h('button', { type: 'button', ...attributes }, label)
-  element.addEventListener('click', onClick)
+  element.addEventListener('click', (event) => {
+    void whileBusy(element, [element], () => onClick(event))
+  })
   return element
 }
 
@@ -65,7 +92,8 @@ export const form = (
   const element = h('form', attributes, ...children)
   element.addEventListener('submit', (event) => {
     event.preventDefault()
-    void onSubmit(element)
+    const submits = [...element.querySelectorAll<HTMLButtonElement>('button[type="submit"]')]
+    void whileBusy(element, submits, () => onSubmit(element))
   })
   return element
 }

@@ -233,6 +233,9 @@ const browserSuite = (kind: DatabaseKind) => {
     const seen = await recordedStates()
     assert.equal(seen[0], 'pending:Encoding on Front Desk: place a card on it…')
     assert.equal(seen.at(-1), 'success:Card encoded on Front Desk (card [hex]).')
+    // The button, disabled while encoding, has the focus back.
+    await grant.getByRole('button', { name: 'Encode again', disabled: false }).waitFor()
+    assert.equal(await inPage('document.activeElement.textContent'), 'Encode again')
     await grant.getByText(/^Encoded /).waitFor()
     const [methodId] = accessGrant.access_method_ids
     assert.ok(methodId)
