@@ -11,6 +11,9 @@ export const storedKey = (): string | null => sessionStorage.getItem(keyName)
 export const storeKey = (key: string): void => sessionStorage.setItem(keyName, key)
 export const forgetKey = (): void => sessionStorage.removeItem(keyName)
 
+/** Dispatched on `window` when the server refuses the signed-in key; `detail` is its message. */
+export const unauthorizedEvent = 'keysmith:unauthorized'
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -47,6 +50,13 @@ export const call = async <T>(path: string, body: Json = {}, key = storedKey()):
   }
   if (!response.ok) {
     const error = (parsed as { error?: { type?: string; message?: string } }).error
+    // The signed-in key stopped working (revoked, or the workspace is gone): the app
+    // signs the tab out, whichever page made the call.
+    if (response.status === 401 && key !== null && key === storedKey()) {
+      window.dispatchEvent(
+        new CustomEvent(unauthorizedEvent, { detail: error?.message ?? 'unauthorized' }),
+      )
+    }
     throw new ApiError(
       response.status,
       error?.type ?? 'unknown_error',

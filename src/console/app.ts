@@ -1,4 +1,13 @@
-import { ApiError, call, forgetKey, storedKey, storeKey, type Workspace } from './api.js'
+import {
+  ApiError,
+  call,
+  forgetKey,
+  storedKey,
+  storeKey,
+  unauthorizedEvent,
+  type Workspace,
+} from './api.js'
+import { pageHeading } from './common.js'
 import { button, errorText, field, form, h, show, showError, statusLine } from './dom.js'
 import { renderCredentials } from './pages/credentials.js'
 import { renderEncoders } from './pages/encoders.js'
@@ -46,10 +55,10 @@ const currentPage = (): Page => {
   return pages.find((p) => p.path === path) ?? (pages[0] as Page)
 }
 
-const signOut = () => {
+const signOut = (reason?: string) => {
   forgetKey()
   workspace = undefined
-  void start()
+  renderSignIn(reason)
 }
 
 const renderShell = (signedIn: Workspace) => {
@@ -61,7 +70,7 @@ const renderShell = (signedIn: Workspace) => {
       signedIn.name,
       signedIn.is_sandbox ? h('span', { class: 'badge' }, 'sandbox') : null,
     ),
-    button('Sign out', signOut),
+    button('Sign out', () => signOut()),
   )
   nav.hidden = false
   show(
@@ -91,20 +100,22 @@ const route = async () => {
   try {
     await page.render(container, workspace)
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return signOut()
+    // A refused key signs out (the unauthorizedEvent listener below).
+    if (error instanceof ApiError && error.status === 401) return
     show(
       container,
-      h('h1', {}, page.title),
+      pageHeading(page.title),
       h('p', { class: 'error', role: 'alert' }, errorText(error)),
     )
   }
-  if (mine !== rendering) return
+  // Another page was opened meanwhile, or the tab was signed out.
+  if (mine !== rendering || !workspace) return
   show(main, container)
   const heading = container.querySelector<HTMLElement>('h1')
   heading?.focus()
 }
 
-const renderSignIn = () => {
+function renderSignIn(reason?: string): void {
   nav.hidden = true
   show(account)
   const key = h('input', {
@@ -116,6 +127,7 @@ const renderSignIn = () => {
     placeholder: 'seam_…',
   })
   const line = statusLine()
+  if (reason) showError(line, reason)
   show(
     main,
     h(
@@ -176,6 +188,11 @@ const start = async () => {
 document.querySelector('a.skip')?.addEventListener('click', (event) => {
   event.preventDefault()
   main.focus()
+})
+window.addEventListener(unauthorizedEvent, (event) => {
+  if (!workspace) return
+  const message = event instanceof CustomEvent ? String(event.detail) : 'unauthorized'
+  signOut(`The server refused the API key (${message}). Sign in again.`)
 })
 window.addEventListener('hashchange', () => void route())
 void start()

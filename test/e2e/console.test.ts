@@ -382,6 +382,23 @@ const browserSuite = (kind: DatabaseKind) => {
     )
   })
 
+  step('a key the server stops accepting signs the tab out, saying why', async () => {
+    await inPage(`sessionStorage.setItem('keysmith.console.apiKey', 'seam_revoked_key')`)
+    await page
+      .getByRole('navigation', { name: 'Pages' })
+      .getByRole('link', { name: 'Events' })
+      .click()
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    await page
+      .getByRole('status')
+      .filter({ hasText: /refused the API key.*Sign in again/ })
+      .waitFor()
+    assert.equal(await inPage('sessionStorage.length'), 0)
+    await page.getByLabel('API key').fill(server.current.apiKey)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Events' }).waitFor()
+  })
+
   step('signs out', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByRole('heading', { name: 'Sign in' }).waitFor()
