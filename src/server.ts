@@ -15,6 +15,7 @@ import type { DomainContext } from './domain/context.js'
 import { DomainError } from './domain/errors.js'
 import { enforceRateLimit } from './domain/rate-limit.js'
 import { authenticate } from './http/auth.js'
+import { registerConsole } from './http/console.js'
 import { registerDocs } from './http/docs.js'
 import { answerClientError, type ErrorBody, toHttpFailure } from './http/errors.js'
 import type { RouteDefinition } from './http/route.js'
@@ -235,6 +236,7 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
   }))
 
   registerDocs(app)
+  registerConsole(app)
   options.extend?.(app)
 
   for (const definition of options.routes ?? allRoutes) {
