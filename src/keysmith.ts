@@ -1,13 +1,8 @@
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import pinoPretty from 'pino-pretty'
-import {
-  localUrl,
-  newAdminToken,
-  registerAdminRoutes,
-  removeAdminFile,
-  writeAdminFile,
-} from './admin/channel.js'
+import { localUrl, newAdminToken, removeAdminFile, writeAdminFile } from './admin/channel.js'
+import { registerAdminRoutes } from './admin/routes.js'
 import { createBridgeDispatch } from './bridge/server/dispatch.js'
 import { BridgeHub } from './bridge/server/hub.js'
 import type { Config } from './config.js'
@@ -21,20 +16,9 @@ import { ensureSandboxWorkspace } from './domain/workspaces.js'
 import { WebhookDeliveryWorker } from './events/webhook-delivery.js'
 import { ActionAttemptWorker } from './jobs/runner.js'
 import { createMetrics } from './observability/metrics.js'
+import { PortInUseError } from './port-in-use.js'
 import { createProviderRegistry } from './providers/index.js'
 import { buildServer } from './server.js'
-
-/** The port is taken: nothing was served. The sandbox's new API key, if one was made, is kept. */
-export class PortInUseError extends Error {
-  constructor(
-    readonly port: number,
-    readonly host: string,
-    readonly sandboxApiKey: string | undefined,
-  ) {
-    super(`Port ${port} on ${host} is already in use`)
-    this.name = 'PortInUseError'
-  }
-}
 
 export interface RunningKeysmith {
   url: string

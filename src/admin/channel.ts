@@ -1,13 +1,11 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import type { FastifyInstance } from 'fastify'
-import type { Executor } from '../db/schema.js'
-import { type AdminArgs, isAdminOperation, runAdminOperation } from './operations.js'
 
 /**
- * The operator's channel into a running server on the embedded database. PGlite
+ * The operator's channel into a running server on the embedded database (the file
+ * both ends share; the server's side of it is routes.ts). PGlite
  * serves one process, so while a server holds the data folder the CLI cannot open
  * it: the server then writes `admin.json` (its URL and a random token, mode 0600)
  * into the data folder and runs admin operations posted to `/_keysmith/admin/<op>`
@@ -27,47 +25,6 @@ export interface AdminEndpoint {
 export const adminFile = (dataDir: string): string => join(dataDir, 'admin.json')
 
 export const newAdminToken = (): string => randomBytes(32).toString('base64url')
-
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
-
-const sameToken = (given: string, expected: string): boolean =>
-  timingSafeEqual(digest(given), digest(expected))
-
-const isLoopback = (address: string | undefined): boolean =>
-  address === '::1' || /^(::ffff:)?127\./.test(address ?? '')
-
-const adminFailure = (status: number, type: string, message: string) => ({
-  status,
-  body: { error: { type, message } },
-})
-
-/** Serves the admin operations on `app`, for requests bearing `token`. */
-export const registerAdminRoutes = (
-  app: FastifyInstance,
-  options: { db: Executor; token: string; now: () => Date },
-): void => {
-  app.post(`${adminPathPrefix}:operation`, async (request, reply) => {
-    const { remoteAddress, localAddress } = request.socket
-    const given = /^Bearer\s+(\S+)$/.exec(request.headers.authorization ?? '')?.[1]
-    const local = isLoopback(remoteAddress) || remoteAddress === localAddress
-    if (!local || !given || !sameToken(given, options.token)) {
-      const failure = adminFailure(401, 'unauthorized', 'Not an admin request of this server')
-      return reply.status(failure.status).send(failure.body)
-    }
-    const { operation } = request.params as { operation: string }
-    if (!isAdminOperation(operation)) {
-      const failure = adminFailure(404, 'endpoint_not_found', `No admin operation ${operation}`)
-      return reply.status(failure.status).send(failure.body)
-    }
-    const body = request.body as { args?: unknown } | undefined
-    const args = (
-      typeof body?.args === 'object' && body.args !== null ? body.args : {}
-    ) as AdminArgs
-    // DomainErrors answer in the API's error shape through the server's error handler.
-    const result = await runAdminOperation(options.db, operation, args, options.now())
-    return reply.send({ result })
-  })
-}
 
 /** The URL the CLI on this machine reaches the server at (0.0.0.0 and :: mean loopback). */
 export const localUrl = (address: AddressInfo): string => {

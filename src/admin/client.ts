@@ -1,13 +1,7 @@
 import type { Config } from '../config.js'
-import { dataDirHolder, openDatabase } from '../db/database.js'
-import { DomainError } from '../domain/errors.js'
+import { dataDirHolder } from '../db/data-dir-lock.js'
 import { adminPathPrefix, readAdminFile } from './channel.js'
-import {
-  type AdminArgs,
-  type AdminOperation,
-  type AdminResult,
-  runAdminOperation,
-} from './operations.js'
+import type { AdminArgs, AdminOperation, AdminResult } from './operations.js'
 
 /** An admin operation the server or the database refused; its message is for the operator. */
 export class AdminCallError extends Error {}
@@ -29,6 +23,13 @@ export const adminCall = async <K extends AdminOperation>(
     const endpoint = await runningServer(config.dataDir)
     if (endpoint) return callServer(endpoint, operation, args)
   }
+  // Only this path needs the database code and the operations: a command sent to a
+  // running server loads neither, and so starts quickly.
+  const [{ openDatabase }, { DomainError }, { runAdminOperation }] = await Promise.all([
+    import('../db/database.js'),
+    import('../domain/errors.js'),
+    import('./operations.js'),
+  ])
   const database = await openDatabase(config)
   try {
     return await runAdminOperation(database.db, operation, args, new Date())

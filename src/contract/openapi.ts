@@ -232,22 +232,20 @@ export const servedDocument = (
   const servedRoutes = new Set(paths.map((path) => path.slice(0, path.lastIndexOf('/'))))
   const served = new Set(actionTypes)
   const allSchemas = document.components.schemas ?? {}
+  // A `oneOf` alternative that names a route (`x-route-path`: an event type) or an
+  // action type this server does not serve is dropped, in whichever schema it is.
+  const isServed = (variant: Variant): boolean => {
+    const route = variant['x-route-path']
+    const actionType = variant.properties?.action_type?.enum?.[0]
+    return (
+      (route === undefined || servedRoutes.has(route)) &&
+      (actionType === undefined || served.has(actionType))
+    )
+  }
   const schemas = Object.fromEntries(
     [...referencedSchemas(servedPaths, allSchemas)].sort().map((name) => {
       const schema = allSchemas[name] as JsonSchema & { oneOf?: Variant[] }
-      if (name === 'event' && schema.oneOf) {
-        const oneOf = schema.oneOf.filter((variant) =>
-          servedRoutes.has(String(variant['x-route-path'])),
-        )
-        return [name, { ...schema, oneOf }]
-      }
-      if (name === 'action_attempt' && schema.oneOf) {
-        const oneOf = schema.oneOf.filter((variant) =>
-          served.has(String(variant.properties?.action_type?.enum?.[0])),
-        )
-        return [name, { ...schema, oneOf }]
-      }
-      return [name, schema]
+      return [name, schema.oneOf ? { ...schema, oneOf: schema.oneOf.filter(isServed) } : schema]
     }),
   )
   return {

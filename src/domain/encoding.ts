@@ -99,7 +99,8 @@ const loadEncoder = async (
         ? { bridgeId: encoder.bridge_id, readerName: encoder.reader_name }
         : null,
     systemData: system.provider_data,
-    secret: await openSystemSecret(db, system.acs_system_id),
+    // Only a system Keysmith keeps itself has a secret (its signing key).
+    secret: provider.ownSystem ? await openSystemSecret(db, system.acs_system_id) : null,
   }
   return { driver, provider, cardOnEncoder: knownCard(card), target }
 }

@@ -1,9 +1,4 @@
-import {
-  findAcsSystem,
-  insertAcsEntrances,
-  insertAcsSystem,
-  insertConnectedAccount,
-} from '../db/acs-systems.js'
+import { findAcsSystem, insertAcsEntrances } from '../db/acs-systems.js'
 import { type AcsSystemRow, type Executor, json } from '../db/schema.js'
 import { recordEvent } from '../events/log.js'
 import { type AccessSystemProvider, withData } from '../providers/access-system.js'
@@ -11,6 +6,7 @@ import type { ProviderRegistry } from '../providers/index.js'
 import { ownSystem } from './bridges.js'
 import { DomainError, invalidInput, notFound } from './errors.js'
 import { newId, parseId } from './ids.js'
+import { connectAccessSystem } from './system-connection.js'
 import { storeSystemSecret } from './system-secrets.js'
 
 /**
@@ -46,42 +42,23 @@ export const createOwnSystem = async (
   const provider = ownProvider(providers)
   const { account, externalTypeDisplayName } = provider.ownSystem
   const { now } = input
-  const connectedAccountId = newId()
-  await insertConnectedAccount(db, {
-    ...account,
-    display_name: name,
-    connected_account_id: connectedAccountId,
-    workspace_id: workspaceId,
-    created_at: now,
-  })
-  await recordEvent(
-    db,
-    workspaceId,
-    'connected_account.connected',
-    { connected_account_id: connectedAccountId },
-    now,
-  )
   const { data, secret } = provider.ownSystem.newSystem()
   const acsSystemId = newId()
-  await insertAcsSystem(db, {
-    acs_system_id: acsSystemId,
-    workspace_id: workspaceId,
-    connected_account_id: connectedAccountId,
-    name,
-    external_type: provider.externalType,
-    external_type_display_name: externalTypeDisplayName,
-    time_zone: input.timeZone ?? null,
-    provider_data: json(withData({}, provider.key, data)),
-    created_at: now,
+  await connectAccessSystem(db, {
+    workspaceId,
+    account: { ...account, display_name: name, connected_account_id: newId() },
+    system: {
+      acs_system_id: acsSystemId,
+      name,
+      external_type: provider.externalType,
+      external_type_display_name: externalTypeDisplayName,
+      time_zone: input.timeZone ?? null,
+      provider_data: json(withData({}, provider.key, data)),
+    },
+    createdAt: now,
+    now,
   })
   await storeSystemSecret(db, acsSystemId, secret, now)
-  await recordEvent(
-    db,
-    workspaceId,
-    'acs_system.added',
-    { acs_system_id: acsSystemId, connected_account_id: connectedAccountId },
-    now,
-  )
   const system = await findAcsSystem(db, workspaceId, acsSystemId)
   if (!system) throw new Error('the new access system was not stored')
   return system

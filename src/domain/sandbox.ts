@@ -1,10 +1,5 @@
 import { insertAcsCard, insertAcsEncoders } from '../db/acs-encoders.js'
-import {
-  findAcsSystemsByIds,
-  insertAcsEntrances,
-  insertAcsSystem,
-  insertConnectedAccount,
-} from '../db/acs-systems.js'
+import { findAcsSystemsByIds, insertAcsEntrances } from '../db/acs-systems.js'
 import { insertAcsUser } from '../db/acs-users.js'
 import { type Executor, json } from '../db/schema.js'
 import { recordEvent } from '../events/log.js'
@@ -16,6 +11,7 @@ import {
 import type { ProviderRegistry } from '../providers/index.js'
 import { insertCredential } from './acs-credentials.js'
 import { newId, stableId } from './ids.js'
+import { connectAccessSystem } from './system-connection.js'
 
 /**
  * The sandbox a new Keysmith starts with: one site of every access system whose
@@ -116,34 +112,22 @@ const seedSite = async (
   const { db, workspaceId, now, at } = seeding
   const key = (name: string) => seeding.id(site, name)
   const connectedAccountId = key('connected_account')
-  await insertConnectedAccount(db, {
-    ...site.account,
-    connected_account_id: connectedAccountId,
-    workspace_id: workspaceId,
-    created_at: at(),
-  })
-  await recordEvent(
-    db,
-    workspaceId,
-    'connected_account.connected',
-    { connected_account_id: connectedAccountId },
-    now,
-  )
-
   const acsSystemId = key('acs_system')
-  await insertAcsSystem(db, {
-    name: site.system.name,
-    external_type: provider.externalType,
-    external_type_display_name: site.system.external_type_display_name,
-    time_zone: site.system.time_zone,
-    provider_data: json(withData({}, provider.key, site.system.data)),
-    acs_system_id: acsSystemId,
-    workspace_id: workspaceId,
-    connected_account_id: connectedAccountId,
-    created_at: at(),
+  await connectAccessSystem(db, {
+    workspaceId,
+    account: { ...site.account, connected_account_id: connectedAccountId },
+    system: {
+      acs_system_id: acsSystemId,
+      name: site.system.name,
+      external_type: provider.externalType,
+      external_type_display_name: site.system.external_type_display_name,
+      time_zone: site.system.time_zone,
+      provider_data: json(withData({}, provider.key, site.system.data)),
+    },
+    createdAt: at(),
+    now,
   })
   const system = { acs_system_id: acsSystemId, connected_account_id: connectedAccountId }
-  await recordEvent(db, workspaceId, 'acs_system.added', system, now)
 
   const entrances = site.doors.map((door) => ({
     acs_entrance_id: key(`entrance:${door.name}`),

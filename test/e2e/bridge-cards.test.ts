@@ -26,7 +26,12 @@ import { forEachDatabase, useServer } from '../support/suite.js'
 
 const cli = fileURLToPath(new URL('../../src/cli.js', import.meta.url))
 const reader = 'Front desk reader'
-const graceMs = 8_000
+/**
+ * How long a job waits for its bridge to come back: long enough for an agent killed
+ * by a test to be started again on a loaded machine (a new Node process loading its
+ * modules), short enough for the test of an agent that stays gone.
+ */
+const graceMs = 15_000
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
