@@ -82,8 +82,11 @@ const spawnUntil = (
   ready: RegExp,
 ): Promise<{ child: ChildProcess; match: RegExpExecArray }> =>
   new Promise((resolve, reject) => {
+    // Only what is given: the PGlite server must not inherit the bench's DATABASE_URL.
+    const inherited = { ...process.env }
+    delete inherited.DATABASE_URL
     const child = spawn(process.execPath, args, {
-      env: { ...process.env, ...env },
+      env: { ...inherited, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
