@@ -1,4 +1,5 @@
 import type { AcsCredential, AcsEntrance, AcsSystem } from '@seamapi/types/connect'
+import type { AcsCredentialWithExtras } from '../db/acs-credentials.js'
 import {
   type AcsEntranceWithExtras,
   entrancesByCredential,
@@ -17,13 +18,26 @@ import { type BridgeError, bridgeErrorsOf, defaultBridgeStaleMs } from './bridge
  * access system adds to a resource comes from its provider.
  */
 
-/** Credentials as API resources, loading what they show (system, doors, user) in bulk. */
+/**
+ * Credentials as API resources, loading what they show (system, doors, user) in bulk;
+ * rows read with those (db's AcsCredentialWithExtras) need no further query.
+ */
 export const presentCredentials = async (
   db: Executor,
   providers: ProviderRegistry,
-  rows: readonly AcsCredentialRow[],
+  rows: readonly (AcsCredentialRow | AcsCredentialWithExtras)[],
   now: Date,
 ): Promise<AcsCredential[]> => {
+  if (rows.every(hasExtras)) {
+    return rows.map((row) =>
+      toAcsCredential(row, {
+        provider: providers.forSystem(row.system_external_type ?? ''),
+        entrances: row.entrances,
+        user: row.acs_user_id ? { user_identity_id: row.user_identity_id_of_user } : undefined,
+        now,
+      }),
+    )
+  }
   const ids = rows.map((row) => row.acs_credential_id)
   const [systems, entrances, users] = await Promise.all([
     findAcsSystemsByIds(
@@ -47,6 +61,10 @@ export const presentCredentials = async (
     })
   })
 }
+
+const hasExtras = (
+  row: AcsCredentialRow | AcsCredentialWithExtras,
+): row is AcsCredentialWithExtras => 'entrances' in row && 'system_external_type' in row
 
 export const presentCredential = async (
   db: Executor,
