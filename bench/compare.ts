@@ -11,7 +11,9 @@
  *
  * Settings: BENCH_DURATION (seconds, default 3), BENCH_CONNECTIONS (default 20),
  * BENCH_ONLY (comma-separated endpoint labels or path fragments to run),
- * BENCH_CPU_PROF (a folder: Keysmith processes run with --cpu-prof into it).
+ * BENCH_CPU_PROF (a folder: Keysmith processes run with --cpu-prof into it),
+ * BENCH_BASELINE (the dist/src/cli.js of another build, e.g. a checkout of main: it
+ * runs beside this one, on each database, so a change is measured in one run).
  * Keysmith runs with LOG_LEVEL=warn and a rate limit high enough not to refuse the
  * bench (the bucket is still taken on every request).
  */
@@ -44,6 +46,7 @@ const only = (process.env.BENCH_ONLY ?? '')
   .map((s) => s.trim())
   .filter(Boolean)
 const cpuProfDir = process.env.BENCH_CPU_PROF
+const baselineCli = process.env.BENCH_BASELINE
 
 interface Call {
   path: string
@@ -194,11 +197,15 @@ const startFake = async (): Promise<Server> => {
 
 const sinceAnHourAgo = new Date(Date.now() - 3_600_000).toISOString()
 
-const startKeysmith = async (name: string, env: Record<string, string>): Promise<Server> => {
+const startKeysmith = async (
+  name: string,
+  env: Record<string, string>,
+  entry = cli,
+): Promise<Server> => {
   const apiKey = `seam_bench_${randomBytes(8).toString('hex')}`
   const args = cpuProfDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, cli, 'start']
-    : [cli, 'start']
+    ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, entry, 'start']
+    : [entry, 'start']
   const { child, match } = await spawnUntil(
     args,
     {
@@ -328,12 +335,29 @@ export const runCompare = async (): Promise<void> => {
     `Keysmith compare bench, Node ${process.version}, ${connections} connections, ${duration} s per endpoint and server`,
   )
   const dataDir = mkdtempSync(join(tmpdir(), 'keysmith-compare-'))
+  const baselineDir = mkdtempSync(join(tmpdir(), 'keysmith-compare-baseline-'))
   const postgres = process.env.DATABASE_URL ? await withPostgres(process.env.DATABASE_URL) : null
+  const baselinePostgres =
+    process.env.DATABASE_URL && baselineCli ? await withPostgres(process.env.DATABASE_URL) : null
   const servers: Server[] = []
   try {
     servers.push(await startRaw())
     servers.push(await startFake())
+    if (baselineCli) {
+      servers.push(
+        await startKeysmith('baseline PGlite', { KEYSMITH_DATA_DIR: baselineDir }, baselineCli),
+      )
+    }
     servers.push(await startKeysmith('Keysmith PGlite', { KEYSMITH_DATA_DIR: dataDir }))
+    if (baselinePostgres && baselineCli) {
+      servers.push(
+        await startKeysmith(
+          'baseline PostgreSQL',
+          { DATABASE_URL: baselinePostgres.url },
+          baselineCli,
+        ),
+      )
+    }
     if (postgres) {
       servers.push(await startKeysmith('Keysmith PostgreSQL', { DATABASE_URL: postgres.url }))
     }
@@ -385,6 +409,8 @@ export const runCompare = async (): Promise<void> => {
   } finally {
     await Promise.all(servers.map((server) => stop(server.child)))
     rmSync(dataDir, { recursive: true, force: true })
+    rmSync(baselineDir, { recursive: true, force: true })
     await postgres?.drop()
+    await baselinePostgres?.drop()
   }
 }
