@@ -146,6 +146,7 @@ const openPostgres = (databaseUrl: string): Database => {
   pool.on('error', () => {})
   const db = new Kysely<DB>({ dialect: withDeadlines(new PostgresDialect({ pool })) })
   const listeners: pg.Client[] = []
+  let closing = false
   return {
     db,
     kind: 'postgres',
@@ -161,7 +162,7 @@ const openPostgres = (databaseUrl: string): Database => {
       const client = new pg.Client({ connectionString: databaseUrl })
       let lost = false
       const lose = () => {
-        if (lost) return
+        if (lost || closing) return
         lost = true
         onLost?.()
       }
@@ -176,6 +177,7 @@ const openPostgres = (databaseUrl: string): Database => {
     },
     check: () => checkDatabase(db),
     close: async () => {
+      closing = true
       await Promise.all(listeners.map((client) => client.end().catch(() => {})))
       await db.destroy()
     },
