@@ -165,34 +165,40 @@ const startFake = async (): Promise<Server> => {
     child,
     calls: new Map(),
   }
-  const userIds: string[] = []
-  for (let i = 0; i < 20; i++) {
-    const created = await post(server, '/acs/users/create', {
-      acs_system_id: fakeSystem,
-      full_name: `Bench ${i}`,
+  try {
+    const userIds: string[] = []
+    for (let i = 0; i < 20; i++) {
+      const created = await post(server, '/acs/users/create', {
+        acs_system_id: fakeSystem,
+        full_name: `Bench ${i}`,
+      })
+      userIds.push(idOf(created, 'acs_user', 'acs_user_id'))
+    }
+    for (let i = 0; i < 5; i++) {
+      await post(server, '/access_codes/create', { device_id: fakeDevice, name: `Bench ${i}` })
+    }
+    const c = server.calls
+    c.set('systems list', { path: '/acs/systems/list', body: {} })
+    c.set('entrances list', { path: '/acs/users/list', body: {} })
+    c.set('encoders list', { path: '/devices/list', body: {} })
+    c.set('credentials get', { path: '/acs/users/get', body: { acs_user_id: userIds[7] } })
+    c.set('credentials list', { path: '/acs/users/list', body: {} })
+    c.set('access grants list', { path: '/access_codes/list', body: { device_id: fakeDevice } })
+    c.set('events list', { path: '/events/list', body: { since: sinceAnHourAgo, limit: 20 } })
+    c.set('credential create', {
+      path: '/access_codes/create',
+      body: { device_id: fakeDevice, name: 'Bench' },
     })
-    userIds.push(idOf(created, 'acs_user', 'acs_user_id'))
+    c.set('user create', {
+      path: '/acs/users/create',
+      body: { acs_system_id: fakeSystem, full_name: 'Bench' },
+    })
+    return server
+  } catch (error) {
+    // A server whose setup failed is stopped, not left running.
+    await stop(child)
+    throw error
   }
-  for (let i = 0; i < 5; i++) {
-    await post(server, '/access_codes/create', { device_id: fakeDevice, name: `Bench ${i}` })
-  }
-  const c = server.calls
-  c.set('systems list', { path: '/acs/systems/list', body: {} })
-  c.set('entrances list', { path: '/acs/users/list', body: {} })
-  c.set('encoders list', { path: '/devices/list', body: {} })
-  c.set('credentials get', { path: '/acs/users/get', body: { acs_user_id: userIds[7] } })
-  c.set('credentials list', { path: '/acs/users/list', body: {} })
-  c.set('access grants list', { path: '/access_codes/list', body: { device_id: fakeDevice } })
-  c.set('events list', { path: '/events/list', body: { since: sinceAnHourAgo, limit: 20 } })
-  c.set('credential create', {
-    path: '/access_codes/create',
-    body: { device_id: fakeDevice, name: 'Bench' },
-  })
-  c.set('user create', {
-    path: '/acs/users/create',
-    body: { acs_system_id: fakeSystem, full_name: 'Bench' },
-  })
-  return server
 }
 
 const sinceAnHourAgo = new Date(Date.now() - 3_600_000).toISOString()
@@ -221,58 +227,64 @@ const startKeysmith = async (
     /Keysmith is listening on (\S+)/,
   )
   const server: Server = { name, url: match[1] ?? '', apiKey, child, calls: new Map() }
-  const reader = await post(server, '/acs/users/create', {
-    acs_system_id: hotel,
-    full_name: 'Bench reader',
-  })
-  const readerId = idOf(reader, 'acs_user', 'acs_user_id')
-  const credentialIds: string[] = []
-  for (let i = 0; i < 20; i++) {
-    const created = await post(server, '/acs/credentials/create', {
-      acs_user_id: readerId,
-      access_method: 'card',
-      allowed_acs_entrance_ids: [room101],
+  try {
+    const reader = await post(server, '/acs/users/create', {
+      acs_system_id: hotel,
+      full_name: 'Bench reader',
     })
-    credentialIds.push(idOf(created, 'acs_credential', 'acs_credential_id'))
-  }
-  for (let i = 0; i < 5; i++) {
-    const identity = await post(server, '/user_identities/create', { full_name: `Guest ${i}` })
-    await post(server, '/access_grants/create', {
-      user_identity_id: idOf(identity, 'user_identity', 'user_identity_id'),
-      acs_entrance_ids: [room101, room102],
-      requested_access_methods: [{ mode: 'card' }],
-      starts_at: '2025-07-13T15:00:00.000Z',
-      ends_at: '2025-07-16T11:00:00.000Z',
+    const readerId = idOf(reader, 'acs_user', 'acs_user_id')
+    const credentialIds: string[] = []
+    for (let i = 0; i < 20; i++) {
+      const created = await post(server, '/acs/credentials/create', {
+        acs_user_id: readerId,
+        access_method: 'card',
+        allowed_acs_entrance_ids: [room101],
+      })
+      credentialIds.push(idOf(created, 'acs_credential', 'acs_credential_id'))
+    }
+    for (let i = 0; i < 5; i++) {
+      const identity = await post(server, '/user_identities/create', { full_name: `Guest ${i}` })
+      await post(server, '/access_grants/create', {
+        user_identity_id: idOf(identity, 'user_identity', 'user_identity_id'),
+        acs_entrance_ids: [room101, room102],
+        requested_access_methods: [{ mode: 'card' }],
+        starts_at: '2025-07-13T15:00:00.000Z',
+        ends_at: '2025-07-16T11:00:00.000Z',
+      })
+    }
+    const writer = await post(server, '/acs/users/create', {
+      acs_system_id: hotel,
+      full_name: 'Bench writer',
     })
+    const c = server.calls
+    c.set('systems list', { path: '/acs/systems/list', body: {} })
+    c.set('entrances list', { path: '/acs/entrances/list', body: { acs_system_id: hotel } })
+    c.set('encoders list', { path: '/acs/encoders/list', body: { acs_system_id: hotel } })
+    c.set('credentials get', {
+      path: '/acs/credentials/get',
+      body: { acs_credential_id: credentialIds[7] },
+    })
+    c.set('credentials list', { path: '/acs/credentials/list', body: { acs_user_id: readerId } })
+    c.set('access grants list', { path: '/access_grants/list', body: {} })
+    c.set('events list', { path: '/events/list', body: { since: sinceAnHourAgo, limit: 20 } })
+    c.set('credential create', {
+      path: '/acs/credentials/create',
+      body: {
+        acs_user_id: idOf(writer, 'acs_user', 'acs_user_id'),
+        access_method: 'card',
+        allowed_acs_entrance_ids: [room101],
+      },
+    })
+    c.set('user create', {
+      path: '/acs/users/create',
+      body: { acs_system_id: hotel, full_name: 'Bench' },
+    })
+    return server
+  } catch (error) {
+    // A server whose setup failed is stopped, not left running.
+    await stop(child)
+    throw error
   }
-  const writer = await post(server, '/acs/users/create', {
-    acs_system_id: hotel,
-    full_name: 'Bench writer',
-  })
-  const c = server.calls
-  c.set('systems list', { path: '/acs/systems/list', body: {} })
-  c.set('entrances list', { path: '/acs/entrances/list', body: { acs_system_id: hotel } })
-  c.set('encoders list', { path: '/acs/encoders/list', body: { acs_system_id: hotel } })
-  c.set('credentials get', {
-    path: '/acs/credentials/get',
-    body: { acs_credential_id: credentialIds[7] },
-  })
-  c.set('credentials list', { path: '/acs/credentials/list', body: { acs_user_id: readerId } })
-  c.set('access grants list', { path: '/access_grants/list', body: {} })
-  c.set('events list', { path: '/events/list', body: { since: sinceAnHourAgo, limit: 20 } })
-  c.set('credential create', {
-    path: '/acs/credentials/create',
-    body: {
-      acs_user_id: idOf(writer, 'acs_user', 'acs_user_id'),
-      access_method: 'card',
-      allowed_acs_entrance_ids: [room101],
-    },
-  })
-  c.set('user create', {
-    path: '/acs/users/create',
-    body: { acs_system_id: hotel, full_name: 'Bench' },
-  })
-  return server
 }
 
 const load = async (server: Server, call: Call, seconds: number): Promise<Figure> => {
