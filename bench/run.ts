@@ -10,6 +10,8 @@
  * - the process's memory;
  * - on PostgreSQL, encodings per second on one and on two `keysmith start` processes,
  *   and read latency while encodings are in flight (encoding-throughput.ts).
+ * `npm run bench -- --compare` runs bench/compare.ts instead: Keysmith beside
+ * fake-seam-connect and a raw node:http server, req/s and p99 of the same calls.
  * Nothing here asserts a target: the figures are printed for people to compare.
  */
 import { randomBytes } from 'node:crypto'
@@ -23,6 +25,7 @@ import pg from 'pg'
 import { loadConfig } from '../src/config.js'
 import { SANDBOX_WORKSPACE_ID } from '../src/domain/sandbox.js'
 import { startKeysmith } from '../src/keysmith.js'
+import { runCompare } from './compare.js'
 import { measureEncodingThroughput } from './encoding-throughput.js'
 
 const rows = Number(process.env.BENCH_ROWS ?? 1_000_000)
@@ -290,6 +293,7 @@ const measureWebhookLatency = async (
 }
 
 const main = async (): Promise<void> => {
+  if (process.argv.includes('--compare')) return runCompare()
   console.log(`Keysmith benchmark, Node ${process.version}, BENCH_ROWS=${rows}`)
   for (const target of await targets()) {
     try {

@@ -11,6 +11,8 @@ import { actionAttemptsChannel, releaseAllLeases } from './db/action-attempts.js
 import { bridgeJobsChannel, bridgeResultsChannel } from './db/bridges.js'
 import { type Database, openDatabase } from './db/database.js'
 import { deliveriesChannel } from './db/webhooks.js'
+import { authChannel } from './db/workspaces.js'
+import { AuthCache } from './domain/auth-cache.js'
 import type { DomainContext } from './domain/context.js'
 import { ensureSandboxWorkspace } from './domain/workspaces.js'
 import { WebhookDeliveryWorker } from './events/webhook-delivery.js'
@@ -109,6 +111,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     timeoutMs: config.webhookTimeoutMs,
     retryScheduleMs: config.webhookRetryScheduleMs,
   })
+  const authCache = new AuthCache()
   const ctx: DomainContext = {
     db: database.db,
     now,
@@ -118,6 +121,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       rateLimit: config.rateLimit,
       bridgeStaleMs,
     },
+    authCache,
     wakeWorker: () => worker.wake(),
   }
   // On the embedded database the CLI cannot open the data folder while this process
@@ -180,6 +184,16 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     } else {
       logger.info('KEYSMITH_WORKERS=off: this process serves the API and runs no background work')
     }
+    // Credential lookups are kept in the process while it hears every change to them.
+    await database.listen(
+      authChannel,
+      () => authCache.invalidate(),
+      () => {
+        authCache.disable()
+        logger.warn('lost the LISTEN connection: credential lookups are no longer cached')
+      },
+    )
+    authCache.enable()
     // Bridge agents connect to every process (API-only ones too): jobs reach them
     // from any process through bridge_jobs.
     await database.listen(bridgeJobsChannel, () => void hub.deliverJobs())

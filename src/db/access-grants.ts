@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Insertable, Updateable } from 'kysely'
+import { type ExpressionBuilder, type Insertable, sql, type Updateable } from 'kysely'
 import { findAcsEntrances } from './acs-systems.js'
 import { isUuid, type Page, type PageRequest, paginate } from './pagination.js'
 import type {
@@ -79,15 +79,45 @@ const grantsReaching = (
         .where(column, '=', value),
     )
 
+/**
+ * An access grant row with what presenting it needs besides, read in the same query:
+ * its spaces (oldest first), its access methods (oldest first) and its user
+ * identity's name (full name, else email, else phone), so that a list is one query.
+ */
+export type AccessGrantWithExtras = AccessGrantRow & {
+  space_ids: string[]
+  access_method_ids: string[]
+  identity_name: string | null
+}
+
+const grantExtras = [
+  sql<
+    string[]
+  >`coalesce((select json_agg(ags.space_id order by s.created_at, s.space_id) from access_grant_spaces ags join spaces s on s.space_id = ags.space_id where ags.access_grant_id = access_grants.access_grant_id), '[]'::json)`.as(
+    'space_ids',
+  ),
+  sql<
+    string[]
+  >`coalesce((select json_agg(am.access_method_id order by am.created_at, am.access_method_id) from access_methods am where am.access_grant_id = access_grants.access_grant_id), '[]'::json)`.as(
+    'access_method_ids',
+  ),
+  sql<
+    string | null
+  >`(select coalesce(ui.full_name, ui.email_address, ui.phone_number) from user_identities ui where ui.user_identity_id = access_grants.user_identity_id)`.as(
+    'identity_name',
+  ),
+] as const
+
 export const listAccessGrants = async (
   db: Executor,
   workspaceId: string,
   filters: AccessGrantFilters,
   page: PageRequest,
-): Promise<Page<AccessGrantRow>> => {
+): Promise<Page<AccessGrantWithExtras>> => {
   let query = db
     .selectFrom('access_grants')
     .selectAll('access_grants')
+    .select(grantExtras)
     .where('access_grants.workspace_id', '=', workspaceId)
   if (filters.access_grant_ids !== undefined) {
     const ids = filters.access_grant_ids.filter(isUuid)

@@ -1,6 +1,6 @@
-import type { Insertable, Updateable } from 'kysely'
+import { type Insertable, sql, type Updateable } from 'kysely'
 import { isUuid, type Page, type PageRequest, paginate } from './pagination.js'
-import type { AcsCredentialRow, AcsCredentialsTable, Executor } from './schema.js'
+import type { AcsCredentialRow, AcsCredentialsTable, AcsEntranceRow, Executor } from './schema.js'
 import { containsText } from './search.js'
 
 export const insertAcsCredential = async (
@@ -43,6 +43,63 @@ export const findAcsCredential = async (
   return query.executeTakeFirst()
 }
 
+/**
+ * A credential row with what presenting it needs besides, read in the same query:
+ * its system's type, its user's identity, and the entrances it opens (oldest first,
+ * as entrancesByCredential orders them), so that a get or a list is one query.
+ */
+export type AcsCredentialWithExtras = AcsCredentialRow & {
+  system_external_type: string | null
+  user_identity_id_of_user: string | null
+  entrances: AcsEntranceRow[]
+}
+
+const credentialExtras = [
+  sql<
+    string | null
+  >`(select acs_systems.external_type from acs_systems where acs_systems.acs_system_id = acs_credentials.acs_system_id)`.as(
+    'system_external_type',
+  ),
+  sql<
+    string | null
+  >`(select acs_users.user_identity_id from acs_users where acs_users.acs_user_id = acs_credentials.acs_user_id)`.as(
+    'user_identity_id_of_user',
+  ),
+  sql<
+    EntranceJson[]
+  >`coalesce((select json_agg(to_jsonb(e) order by e.created_at, e.acs_entrance_id) from acs_credential_entrances ce join acs_entrances e on e.acs_entrance_id = ce.acs_entrance_id where ce.acs_credential_id = acs_credentials.acs_credential_id), '[]'::json)`.as(
+    'entrances_json',
+  ),
+] as const
+
+/** An entrance row as to_jsonb writes it: its timestamp is text. */
+type EntranceJson = Omit<AcsEntranceRow, 'created_at'> & { created_at: string }
+
+const withExtras = <R extends AcsCredentialRow & { entrances_json: EntranceJson[] }>({
+  entrances_json,
+  ...row
+}: R): Omit<R, 'entrances_json'> & { entrances: AcsEntranceRow[] } => ({
+  ...row,
+  entrances: entrances_json.map((e) => ({ ...e, created_at: new Date(e.created_at) })),
+})
+
+/** One credential of the workspace, with what presenting it needs (see AcsCredentialWithExtras). */
+export const findAcsCredentialWithExtras = async (
+  db: Executor,
+  workspaceId: string,
+  acsCredentialId: string,
+): Promise<AcsCredentialWithExtras | undefined> => {
+  if (!isUuid(acsCredentialId)) return undefined
+  const row = await db
+    .selectFrom('acs_credentials')
+    .selectAll('acs_credentials')
+    .select(credentialExtras)
+    .where('workspace_id', '=', workspaceId)
+    .where('acs_credential_id', '=', acsCredentialId)
+    .executeTakeFirst()
+  return row ? withExtras(row) : undefined
+}
+
 export interface AcsCredentialFilters {
   acs_user_id?: string | undefined
   acs_system_id?: string | undefined
@@ -59,10 +116,11 @@ export const listAcsCredentials = async (
   workspaceId: string,
   filters: AcsCredentialFilters,
   page: PageRequest,
-): Promise<Page<AcsCredentialRow>> => {
+): Promise<Page<AcsCredentialWithExtras>> => {
   let query = db
     .selectFrom('acs_credentials')
     .selectAll('acs_credentials')
+    .select(credentialExtras)
     .where('acs_credentials.workspace_id', '=', workspaceId)
   if (filters.only_ids !== undefined) {
     if (filters.only_ids.length === 0) return { items: [], nextPageCursor: null }
@@ -118,7 +176,8 @@ export const listAcsCredentials = async (
       ]),
     )
   }
-  return paginate(query, 'acs_credentials', 'acs_credential_id', page)
+  const found = await paginate(query, 'acs_credentials', 'acs_credential_id', page)
+  return { ...found, items: found.items.map(withExtras) }
 }
 
 /** Credentials that open an entrance, oldest first. */

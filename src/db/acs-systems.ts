@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely'
+import { type Insertable, sql } from 'kysely'
 import { isUuid, type Page, type PageRequest, paginate } from './pagination.js'
 import type {
   AcsEntranceRow,
@@ -31,15 +31,27 @@ export const insertAcsEntrances = async (
   if (rows.length > 0) await db.insertInto('acs_entrances').values(rows).execute()
 }
 
+/**
+ * A system row with whether it has a paired bridge, so that presenting it (its
+ * bridge errors) needs no query of the bridges when it has none, the common case.
+ */
+export type AcsSystemWithBridgeFlag = AcsSystemRow & { has_bridges: boolean }
+
+const hasBridges =
+  sql<boolean>`exists (select 1 from bridges where bridges.acs_system_id = acs_systems.acs_system_id and bridges.token_hash is not null)`.as(
+    'has_bridges',
+  )
+
 export const findAcsSystem = async (
   db: Executor,
   workspaceId: string,
   acsSystemId: string,
-): Promise<AcsSystemRow | undefined> => {
+): Promise<AcsSystemWithBridgeFlag | undefined> => {
   if (!isUuid(acsSystemId)) return undefined
   return db
     .selectFrom('acs_systems')
     .selectAll()
+    .select(hasBridges)
     .where('workspace_id', '=', workspaceId)
     .where('acs_system_id', '=', acsSystemId)
     .executeTakeFirst()
@@ -54,8 +66,12 @@ export const listAcsSystems = async (
   db: Executor,
   workspaceId: string,
   filters: AcsSystemFilters,
-): Promise<AcsSystemRow[]> => {
-  let query = db.selectFrom('acs_systems').selectAll().where('workspace_id', '=', workspaceId)
+): Promise<AcsSystemWithBridgeFlag[]> => {
+  let query = db
+    .selectFrom('acs_systems')
+    .selectAll()
+    .select(hasBridges)
+    .where('workspace_id', '=', workspaceId)
   if (filters.connected_account_id !== undefined) {
     query = query.where('connected_account_id', '=', filters.connected_account_id)
   }
@@ -122,15 +138,38 @@ export interface AcsEntranceFilters {
   only_ids?: readonly string[] | undefined
 }
 
+/**
+ * An entrance row with what presenting it needs besides (its spaces, its system's
+ * type), read in the same query so that a list is one query.
+ */
+export type AcsEntranceWithExtras = AcsEntranceRow & {
+  space_ids: string[]
+  system_external_type: string | null
+}
+
+const entranceExtras = [
+  sql<
+    string[]
+  >`coalesce((select json_agg(space_entrances.space_id order by space_entrances.space_id) from space_entrances where space_entrances.acs_entrance_id = acs_entrances.acs_entrance_id), '[]'::json)`.as(
+    'space_ids',
+  ),
+  sql<
+    string | null
+  >`(select acs_systems.external_type from acs_systems where acs_systems.acs_system_id = acs_entrances.acs_system_id)`.as(
+    'system_external_type',
+  ),
+] as const
+
 export const listAcsEntrances = async (
   db: Executor,
   workspaceId: string,
   filters: AcsEntranceFilters,
   page: PageRequest,
-): Promise<Page<AcsEntranceRow>> => {
+): Promise<Page<AcsEntranceWithExtras>> => {
   let query = db
     .selectFrom('acs_entrances')
     .selectAll('acs_entrances')
+    .select(entranceExtras)
     .where('acs_entrances.workspace_id', '=', workspaceId)
   if (filters.only_ids !== undefined) {
     if (filters.only_ids.length === 0) return { items: [], nextPageCursor: null }

@@ -32,8 +32,11 @@ export interface Database {
   kind: 'pglite' | 'postgres'
   /** Where the data lives, for humans: a folder or a URL without its password. */
   location: string
-  /** Calls `onNotify` whenever a committed transaction runs NOTIFY on `channel`. */
-  listen(channel: string, onNotify: () => void): Promise<void>
+  /**
+   * Calls `onNotify` whenever a committed transaction runs NOTIFY on `channel`, and
+   * `onLost` once if the connection listening is lost (notifications may then be missed).
+   */
+  listen(channel: string, onNotify: () => void, onLost?: () => void): Promise<void>
   /** Connections in use and waiting, for /metrics (one connection on the embedded database). */
   poolStats(): { total: number; idle: number; waiting: number }
   /** Whether the database answers and has every migration applied (for /ready). */
@@ -97,6 +100,7 @@ const openPostgres = (databaseUrl: string): Database => {
   pool.on('error', () => {})
   const db = new Kysely<DB>({ dialect: withDeadlines(new PostgresDialect({ pool })) })
   const listeners: pg.Client[] = []
+  let closing = false
   return {
     db,
     kind: 'postgres',
@@ -108,9 +112,16 @@ const openPostgres = (databaseUrl: string): Database => {
     }),
     // LISTEN needs a connection of its own. Notifications only speed things up
     // (workers also poll), so a lost listener is not fatal.
-    listen: async (channel, onNotify) => {
+    listen: async (channel, onNotify, onLost) => {
       const client = new pg.Client({ connectionString: databaseUrl })
-      client.on('error', () => {})
+      let lost = false
+      const lose = () => {
+        if (lost || closing) return
+        lost = true
+        onLost?.()
+      }
+      client.on('error', lose)
+      client.on('end', lose)
       client.on('notification', (message) => {
         if (message.channel === channel) onNotify()
       })
@@ -120,6 +131,7 @@ const openPostgres = (databaseUrl: string): Database => {
     },
     check: () => checkDatabase(db),
     close: async () => {
+      closing = true
       await Promise.all(listeners.map((client) => client.end().catch(() => {})))
       await db.destroy()
     },

@@ -32,3 +32,48 @@ export const takeRateLimitToken = async (
   if (!row) throw new Error('rate_limit_buckets upsert returned nothing')
   return Number(row.tokens)
 }
+
+/**
+ * Takes up to `want` tokens from a credential's bucket at once, for a process that
+ * hands them out itself (see domain/rate-limit.ts): the bucket is refilled as above,
+ * then as many whole tokens as it holds, at most `want`, are taken. With none there
+ * it is a refusal, stored as takeRateLimitToken stores one. The row is locked for the
+ * short transaction, so processes sharing the database share the bucket exactly.
+ * Returns the tokens granted (0: refused) and the stored value (as above).
+ */
+export const takeRateLimitTokens = async (
+  db: Executor,
+  credentialKey: string,
+  now: Date,
+  rate: number,
+  burst: number,
+  want: number,
+): Promise<{ granted: number; tokens: number }> => {
+  if (want <= 1) {
+    const tokens = await takeRateLimitToken(db, credentialKey, now, rate, burst)
+    return { granted: tokens >= 0 ? 1 : 0, tokens }
+  }
+  return db.transaction().execute(async (trx) => {
+    await sql`
+      insert into rate_limit_buckets (credential_key, tokens, updated_at)
+      values (${credentialKey}, ${burst}::double precision, ${now}::timestamptz)
+      on conflict (credential_key) do nothing`.execute(trx)
+    const locked = await sql<{ tokens: number; updated_at: Date }>`
+      select tokens, updated_at from rate_limit_buckets
+      where credential_key = ${credentialKey} for update`.execute(trx)
+    const row = locked.rows[0]
+    if (!row) throw new Error('rate_limit_buckets row vanished')
+    const previous = row.tokens < 0 ? Number(row.tokens) + 1 : Number(row.tokens)
+    const updatedAt = new Date(row.updated_at)
+    const elapsed = Math.max(0, (now.getTime() - updatedAt.getTime()) / 1000)
+    const refilled = Math.min(burst, previous + elapsed * rate)
+    const granted = refilled >= 1 ? Math.min(want, Math.floor(refilled)) : 0
+    const tokens = refilled - Math.max(granted, 1)
+    await sql`
+      update rate_limit_buckets
+      set tokens = ${tokens}::double precision,
+        updated_at = greatest(updated_at, ${now}::timestamptz)
+      where credential_key = ${credentialKey}`.execute(trx)
+    return { granted, tokens }
+  })
+}

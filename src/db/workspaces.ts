@@ -56,18 +56,27 @@ export const listApiKeys = async (db: Executor, workspaceId: string): Promise<Ap
 export const findApiKey = async (db: Executor, apiKeyId: string): Promise<ApiKeyRow | undefined> =>
   db.selectFrom('api_keys').selectAll().where('api_key_id', '=', apiKeyId).executeTakeFirst()
 
-/** Marks a key revoked (once: a second revocation keeps the first time). */
+/** Announced (NOTIFY, on commit) whenever a credential lookup could answer otherwise. */
+export const authChannel = 'keysmith_auth'
+
+/**
+ * Marks a key revoked (once: a second revocation keeps the first time), and tells
+ * every process (at commit) to forget the credential lookups it keeps.
+ */
 export const revokeApiKey = async (
   db: Executor,
   apiKeyId: string,
   now: Date,
-): Promise<ApiKeyRow | undefined> =>
-  db
+): Promise<ApiKeyRow | undefined> => {
+  const row = await db
     .updateTable('api_keys')
     .set({ revoked_at: sql<Date>`coalesce(revoked_at, ${now})` })
     .where('api_key_id', '=', apiKeyId)
     .returningAll()
     .executeTakeFirst()
+  if (row) await sql`select pg_notify(${authChannel}, '')`.execute(db)
+  return row
+}
 
 export const updateWorkspace = async (
   db: Executor,

@@ -1,5 +1,6 @@
 import type { AccessGrant, RouteRequestBody } from '@seamapi/types/connect'
 import {
+  type AccessGrantWithExtras,
   accessGrantMembers,
   accessMethodsOfGrants,
   findAccessGrant,
@@ -34,8 +35,18 @@ import { insertIdentity, requireUserIdentity } from './user-identities.js'
 
 export const presentGrants = async (
   db: Executor,
-  rows: readonly AccessGrantRow[],
+  rows: readonly (AccessGrantRow | AccessGrantWithExtras)[],
 ): Promise<AccessGrant[]> => {
+  // Rows read with what they show (db's AccessGrantWithExtras) need no further query.
+  if (rows.every((row): row is AccessGrantWithExtras => 'access_method_ids' in row)) {
+    return rows.map((row) =>
+      toAccessGrant(row, {
+        spaceIds: [...row.space_ids],
+        accessMethodIds: [...row.access_method_ids],
+        identityName: row.identity_name ?? 'a guest',
+      }),
+    )
+  }
   const ids = rows.map((row) => row.access_grant_id)
   const [members, methods, identities] = await Promise.all([
     accessGrantMembers(db, ids),

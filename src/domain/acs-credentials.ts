@@ -2,6 +2,7 @@ import type { AcsCredential, AcsEntrance, RouteRequestBody } from '@seamapi/type
 import {
   findAcsCredential,
   findAcsCredentialsByIds,
+  findAcsCredentialWithExtras,
   insertAcsCredential,
   listAcsCredentials,
   setCredentialEntrances,
@@ -271,13 +272,11 @@ export const getAcsCredential = async (
   ctx: DomainContext,
   scope: WorkspaceScope,
   acsCredentialId: string,
-): Promise<AcsCredential> =>
-  presentCredential(
-    ctx.db,
-    ctx.providers,
-    await requireCredential(ctx.db, scope, acsCredentialId),
-    ctx.now(),
-  )
+): Promise<AcsCredential> => {
+  const row = await findAcsCredentialWithExtras(ctx.db, scope.workspace_id, acsCredentialId)
+  if (!row) throw notFound('acs_credential', acsCredentialId)
+  return presentCredential(ctx.db, ctx.providers, row, ctx.now())
+}
 
 export const listAcsCredentialsPage = async (
   ctx: DomainContext,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import type { ProviderRegistry } from '../providers/index.js'
+import type { AuthCache } from './auth-cache.js'
 
 /** What domain operations need from the running server. Nothing here knows about HTTP. */
 export interface DomainContext {
@@ -16,6 +17,8 @@ export interface DomainContext {
     /** A bridge not heard of for this long is offline (see bridges.ts). */
     bridgeStaleMs?: number | undefined
   }
+  /** Credential lookups kept in the process (see auth-cache.ts); none: every request looks up. */
+  authCache?: AuthCache | undefined
   /** Tells this process's worker that an action attempt was queued. */
   wakeWorker(): void
 }

@@ -1,11 +1,16 @@
 import type { AcsCredential, AcsEntrance, AcsSystem } from '@seamapi/types/connect'
-import { entrancesByCredential, findAcsSystemsByIds } from '../db/acs-systems.js'
+import type { AcsCredentialWithExtras } from '../db/acs-credentials.js'
+import {
+  type AcsEntranceWithExtras,
+  entrancesByCredential,
+  findAcsSystemsByIds,
+} from '../db/acs-systems.js'
 import { findAcsUsersByIds } from '../db/acs-users.js'
 import type { AcsCredentialRow, AcsEntranceRow, AcsSystemRow, Executor } from '../db/schema.js'
 import { spaceIdsByEntrance } from '../db/spaces.js'
 import type { ProviderRegistry } from '../providers/index.js'
 import { toAcsCredential, toAcsEntrance, toAcsSystem } from '../resources/acs.js'
-import { bridgeErrorsOf, defaultBridgeStaleMs } from './bridges.js'
+import { type BridgeError, bridgeErrorsOf, defaultBridgeStaleMs } from './bridges.js'
 
 /**
  * Rows as API resources, loading what each shows (its system, doors, user, spaces)
@@ -13,13 +18,26 @@ import { bridgeErrorsOf, defaultBridgeStaleMs } from './bridges.js'
  * access system adds to a resource comes from its provider.
  */
 
-/** Credentials as API resources, loading what they show (system, doors, user) in bulk. */
+/**
+ * Credentials as API resources, loading what they show (system, doors, user) in bulk;
+ * rows read with those (db's AcsCredentialWithExtras) need no further query.
+ */
 export const presentCredentials = async (
   db: Executor,
   providers: ProviderRegistry,
-  rows: readonly AcsCredentialRow[],
+  rows: readonly (AcsCredentialRow | AcsCredentialWithExtras)[],
   now: Date,
 ): Promise<AcsCredential[]> => {
+  if (rows.every(hasExtras)) {
+    return rows.map((row) =>
+      toAcsCredential(row, {
+        provider: providers.forSystem(row.system_external_type ?? ''),
+        entrances: row.entrances,
+        user: row.acs_user_id ? { user_identity_id: row.user_identity_id_of_user } : undefined,
+        now,
+      }),
+    )
+  }
   const ids = rows.map((row) => row.acs_credential_id)
   const [systems, entrances, users] = await Promise.all([
     findAcsSystemsByIds(
@@ -44,6 +62,10 @@ export const presentCredentials = async (
   })
 }
 
+const hasExtras = (
+  row: AcsCredentialRow | AcsCredentialWithExtras,
+): row is AcsCredentialWithExtras => 'entrances' in row && 'system_external_type' in row
+
 export const presentCredential = async (
   db: Executor,
   providers: ProviderRegistry,
@@ -55,12 +77,24 @@ export const presentCredential = async (
   return credential
 }
 
-/** Entrances as API resources, with the spaces each belongs to. */
+/**
+ * Entrances as API resources, with the spaces each belongs to. Rows read with their
+ * spaces and system type (db's AcsEntranceWithExtras) need no further query.
+ */
 export const presentEntrances = async (
   db: Executor,
   providers: ProviderRegistry,
-  rows: readonly AcsEntranceRow[],
+  rows: readonly (AcsEntranceRow & Partial<AcsEntranceWithExtras>)[],
 ): Promise<AcsEntrance[]> => {
+  if (rows.every((row) => Array.isArray(row.space_ids) && row.system_external_type !== undefined)) {
+    return rows.map((row) =>
+      toAcsEntrance(
+        row,
+        [...(row.space_ids ?? [])],
+        providers.forSystem(row.system_external_type ?? ''),
+      ),
+    )
+  }
   const [spaces, systems] = await Promise.all([
     spaceIdsByEntrance(
       db,
@@ -80,20 +114,27 @@ export const presentEntrances = async (
   )
 }
 
-/** Systems as the API returns them, with the errors of their bridges (one query for all). */
+/**
+ * Systems as the API returns them, with the errors of their bridges (one query for
+ * all, and none when the rows say, `has_bridges: false`, that none has a bridge).
+ */
 export const presentSystems = async (
   db: Executor,
   providers: ProviderRegistry,
-  rows: readonly AcsSystemRow[],
+  rows: readonly (AcsSystemRow & { has_bridges?: boolean })[],
   now: Date,
   bridgeStaleMs = defaultBridgeStaleMs,
 ): Promise<AcsSystem[]> => {
-  const errors = await bridgeErrorsOf(
-    db,
-    rows.map((row) => row.acs_system_id),
-    now,
-    bridgeStaleMs,
-  )
+  const withBridges = rows.filter((row) => row.has_bridges !== false)
+  const errors =
+    withBridges.length === 0
+      ? new Map<string, BridgeError[]>()
+      : await bridgeErrorsOf(
+          db,
+          withBridges.map((row) => row.acs_system_id),
+          now,
+          bridgeStaleMs,
+        )
   return rows.map((row) =>
     toAcsSystem(row, providers.forSystem(row.external_type), errors.get(row.acs_system_id) ?? []),
   )

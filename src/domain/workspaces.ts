@@ -19,6 +19,7 @@ import type { ProviderRegistry } from '../providers/index.js'
 import { toActionAttempt } from '../resources/action-attempt.js'
 import { toWorkspace } from '../resources/workspace.js'
 import { type ActionHandler, bookkeeping, queueActionAttempt } from './action-attempts.js'
+import type { AuthCache, CachedApiKey } from './auth-cache.js'
 import type { DomainContext, Principal, WorkspaceScope } from './context.js'
 import { DomainError, invalidInput, notFound } from './errors.js'
 import { newId, parseId } from './ids.js'
@@ -36,11 +37,19 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 export const authenticateApiKey = async (
   db: Executor,
   token: string,
-): Promise<(WorkspaceRow & { api_key_id: string }) | undefined> => {
+  cache?: AuthCache,
+): Promise<CachedApiKey | undefined> => {
   const isApiKey =
     token.startsWith('seam_') && !/^seam_(at|cst|pk)/.test(token) && token.length <= 512
   if (!isApiKey) return undefined
-  return findWorkspaceByApiKeyHash(db, hashToken(token))
+  const tokenHash = hashToken(token)
+  const load = async (): Promise<CachedApiKey | undefined> => {
+    const row = await findWorkspaceByApiKeyHash(db, tokenHash)
+    return row
+      ? { api_key_id: row.api_key_id, workspace_id: row.workspace_id, is_sandbox: row.is_sandbox }
+      : undefined
+  }
+  return cache ? cache.apiKey(tokenHash, load) : load()
 }
 
 export const createApiKey = async (

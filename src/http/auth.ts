@@ -122,7 +122,7 @@ export const authenticate = async (
 const verify = async (ctx: DomainContext, credential: PresentedCredential): Promise<Principal> => {
   switch (credential.kind) {
     case 'api_key': {
-      const workspace = await authenticateApiKey(ctx.db, credential.token)
+      const workspace = await authenticateApiKey(ctx.db, credential.token, ctx.authCache)
       if (!workspace) throw unauthorized('The API key is not valid')
       if (
         credential.workspaceId !== undefined &&

@@ -141,7 +141,8 @@ export const toAcsEncoder = (row: AcsEncoderRow): AcsEncoder => ({
 export interface CredentialContext {
   provider: AccessSystemProvider
   entrances: readonly AcsEntranceRow[]
-  user: AcsUserRow | undefined
+  /** Only its identity is shown. */
+  user: Pick<AcsUserRow, 'user_identity_id'> | undefined
   now: Date
 }
 

@@ -164,7 +164,8 @@ forEachDatabase(
       assert.ok(keyId)
       assert.match(await s.cli(['api-keys', 'revoke', keyId]), /Revoked API key/)
       assert.match(await s.cli(['pats', 'revoke', user.tokenId]), /Revoked personal access token/)
-      // The very next request, in each process, is refused: nothing caches a credential.
+      // The very next request, in each process, is refused: API key lookups each process
+      // keeps (used just above) are dropped by the revocation's NOTIFY in every process.
       for (const each of servers) {
         await refused(each.seam({ apiKey }).workspaces.get())
         await refused(each.seam({ apiKey }).acs.users.list())
