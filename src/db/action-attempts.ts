@@ -212,6 +212,26 @@ export const releaseLease = async (
 }
 
 /**
+ * Hands back a lease whose attempt was not started (its physical step never ran; the
+ * database went away first): the run does not count, so the attempt is taken up as
+ * new, not as one cut off midway.
+ */
+export const returnUnstartedLease = async (
+  db: Executor,
+  actionAttemptId: string,
+  leaseToken: string,
+  now: Date,
+): Promise<void> => {
+  await db
+    .updateTable('action_attempts')
+    .set((eb) => ({ lease_expires_at: now, run_count: eb('run_count', '-', 1) }))
+    .where('action_attempt_id', '=', actionAttemptId)
+    .where('lease_token', '=', leaseToken)
+    .where('status', '=', 'pending')
+    .execute()
+}
+
+/**
  * Hands back every lease (at start on the embedded database, which only one
  * process can open: any lease found was left by a process that is gone).
  */

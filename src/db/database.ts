@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import { type Migration, Migrator } from 'kysely/migration'
 import pg from 'pg'
+import { withAvailability } from './availability.js'
 import { withDeadlines } from './deadline.js'
 import * as core from './migrations/0001_core.js'
 import * as accessGrants from './migrations/0003_access_grants.js'
@@ -137,12 +138,30 @@ export const openDatabase = async (options: DatabaseOptions): Promise<Database> 
   return database
 }
 
+/** Longest wait for a new PostgreSQL connection (or a free one in the pool). */
+const connectTimeoutMs = 5_000
+
 const openPostgres = (databaseUrl: string): Database => {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 })
-  // An idle client losing its connection must not crash the process; the pool replaces it.
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    // A database that does not answer (a dropped network, a server stuck starting)
+    // fails the request with 503 after this, instead of holding it to its deadline.
+    connectionTimeoutMillis: connectTimeoutMs,
+  })
+  // An idle client losing its connection (PostgreSQL restarted) must not crash the
+  // process; the pool drops it and connects afresh when next asked.
   pool.on('error', () => {})
-  const db = new Kysely<DB>({ dialect: withDeadlines(new PostgresDialect({ pool })) })
-  const listeners: pg.Client[] = []
+  // Nor one losing it while checked out between two statements (in a transaction, say):
+  // node-postgres would throw that as an unhandled 'error' event. Its next statement
+  // fails instead, which the request answers with 503.
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
+  const db = new Kysely<DB>({
+    dialect: withDeadlines(withAvailability(new PostgresDialect({ pool }))),
+  })
+  const listeners: Listener[] = []
   return {
     db,
     kind: 'postgres',
@@ -152,23 +171,101 @@ const openPostgres = (databaseUrl: string): Database => {
       idle: pool.idleCount,
       waiting: pool.waitingCount,
     }),
-    // LISTEN needs a connection of its own. Notifications only speed things up
-    // (workers also poll), so a lost listener is not fatal.
     listen: async (channel, onNotify) => {
-      const client = new pg.Client({ connectionString: databaseUrl })
-      client.on('error', () => {})
-      client.on('notification', (message) => {
-        if (message.channel === channel) onNotify()
-      })
-      await client.connect()
-      await client.query(`listen ${pg.escapeIdentifier(channel)}`)
-      listeners.push(client)
+      const listener = new Listener(databaseUrl, channel, onNotify)
+      listeners.push(listener)
+      await listener.start()
     },
     check: () => checkDatabase(db),
     close: async () => {
-      await Promise.all(listeners.map((client) => client.end().catch(() => {})))
+      await Promise.all(listeners.map((listener) => listener.close()))
       await db.destroy()
     },
+  }
+}
+
+/**
+ * LISTEN needs a connection of its own. Notifications only speed things up (workers
+ * also poll), so a lost connection is not fatal: it is made again, with a growing
+ * pause, until the database answers, and LISTENs again. On each reconnection
+ * `onNotify` is called once, for whatever was announced while it was away.
+ */
+class Listener {
+  #client: pg.Client | undefined
+  #closed = false
+  #retryMs = 100
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(
+    readonly databaseUrl: string,
+    readonly channel: string,
+    readonly onNotify: () => void,
+  ) {}
+
+  /** Connects and listens; the first connection's failure is thrown (start-up fails). */
+  async start(): Promise<void> {
+    await this.#connect()
+  }
+
+  async #connect(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.databaseUrl,
+      connectionTimeoutMillis: connectTimeoutMs,
+    })
+    // Only a connection that was listening is made again from here; a failure to
+    // connect is the caller's to retry.
+    let live = false
+    const onLost = () => {
+      if (!live) return
+      live = false
+      if (this.#client === client) this.#client = undefined
+      client.end().catch(() => {})
+      this.#reconnectLater()
+    }
+    client.on('error', onLost)
+    client.on('end', onLost)
+    client.on('notification', (message) => {
+      if (message.channel === this.channel) this.onNotify()
+    })
+    try {
+      await client.connect()
+      await client.query(`listen ${pg.escapeIdentifier(this.channel)}`)
+    } catch (error) {
+      await client.end().catch(() => {})
+      throw error
+    }
+    if (this.#closed) {
+      await client.end().catch(() => {})
+      return
+    }
+    live = true
+    this.#client = client
+    this.#retryMs = 100
+  }
+
+  #reconnectLater(): void {
+    if (this.#closed || this.#timer) return
+    const wait = this.#retryMs
+    this.#retryMs = Math.min(this.#retryMs * 2, 2_000)
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#connect().then(
+        () => {
+          if (!this.#closed) this.onNotify()
+        },
+        () => this.#reconnectLater(),
+      )
+    }, wait)
+    this.#timer.unref()
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    const client = this.#client
+    this.#client = undefined
+    await client?.end().catch(() => {})
   }
 }
 
