@@ -29,7 +29,7 @@ import { forEachDatabase, useServer } from '../support/suite.js'
  */
 
 const seed = Number(process.env.KEYSMITH_FUZZ_SEED ?? 20_261_201)
-const numRuns = Number(process.env.KEYSMITH_FUZZ_RUNS ?? 400)
+const numRuns = Number(process.env.KEYSMITH_FUZZ_RUNS ?? 1000)
 
 /** Emptied by this, every later request would find nothing: fuzzed apart, at the end. */
 const resetting = '/workspaces/reset_sandbox'

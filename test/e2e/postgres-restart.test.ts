@@ -197,6 +197,10 @@ describe('PostgreSQL restarted under load', { skip: clusterUnavailable, timeout:
       assert.equal(((await ready.json()) as { database: string }).database, 'unreachable')
       // Liveness: the process itself is fine, and restarting it would not help.
       assert.equal((await server.fetch('/health')).status, 200)
+      // Metrics still answer: an outage is when they are read.
+      const metrics = await server.fetch('/metrics')
+      assert.equal(metrics.status, 200)
+      assert.match(await metrics.text(), /keysmith_http_requests_total\{[^}]*status="503"/)
 
       await eventually(
         async () =>
