@@ -80,7 +80,11 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
         }),
       )
     : pino({ level: config.logLevel })
-  const database = await openDatabase(config)
+  // A statement outliving the request deadline by this margin is cancelled.
+  const database = await openDatabase({
+    ...config,
+    statementTimeoutMs: config.requestTimeoutMs + Math.min(5_000, config.requestTimeoutMs),
+  })
   let ready = false
   let draining = false
   let workersRunning = false

@@ -122,13 +122,22 @@ const redact = (url: string): string => {
 export interface DatabaseOptions {
   databaseUrl: string | undefined
   dataDir: string
+  /**
+   * PostgreSQL: PostgreSQL cancels any statement of the pool running longer than this
+   * (the server sets its request timeout and a margin), so a statement left waiting by
+   * a request that timed out (on a lock, say) does not hold a connection for ever.
+   * Migrations are not bound by it.
+   */
+  statementTimeoutMs?: number | undefined
 }
 
 /** Opens PostgreSQL when a URL is given, else the embedded PGlite folder, and migrates it. */
 export const openDatabase = async (options: DatabaseOptions): Promise<Database> => {
-  const database = options.databaseUrl
-    ? openPostgres(options.databaseUrl)
-    : await openPglite(options.dataDir)
+  if (options.databaseUrl) {
+    await migratePostgres(options.databaseUrl)
+    return openPostgres(options.databaseUrl, options.statementTimeoutMs)
+  }
+  const database = await openPglite(options.dataDir)
   try {
     await migrate(database.db)
   } catch (error) {
@@ -138,16 +147,32 @@ export const openDatabase = async (options: DatabaseOptions): Promise<Database> 
   return database
 }
 
+/** Migrates on a connection of its own, with no statement timeout. */
+const migratePostgres = async (databaseUrl: string): Promise<void> => {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 })
+  pool.on('error', () => {})
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  try {
+    await migrate(db)
+  } finally {
+    await db.destroy()
+  }
+}
+
 /** Longest wait for a new PostgreSQL connection (or a free one in the pool). */
 const connectTimeoutMs = 5_000
 
-const openPostgres = (databaseUrl: string): Database => {
+const openPostgres = (databaseUrl: string, statementTimeoutMs: number | undefined): Database => {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: 10,
     // A database that does not answer (a dropped network, a server stuck starting)
     // fails the request with 503 after this, instead of holding it to its deadline.
     connectionTimeoutMillis: connectTimeoutMs,
+    // A peer gone without a word (a network cut) is noticed by TCP keepalive.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
   })
   // An idle client losing its connection (PostgreSQL restarted) must not crash the
   // process; the pool drops it and connects afresh when next asked.

@@ -118,6 +118,16 @@ export const toHttpFailure = (error: unknown): HttpFailure => {
       message: `The request did not finish within ${timeoutMs ?? 'its'} ms and was stopped; nothing it changed was saved. Retry it.`,
     }
   }
+  if (code === '57014') {
+    // PostgreSQL cancelled a statement past the statement timeout (the request's own
+    // deadline and a margin): nothing it did was saved.
+    return {
+      status: 503,
+      type: 'request_timeout',
+      message:
+        'The request took too long in the database and was stopped; nothing it changed was saved. Retry it.',
+    }
+  }
   if (isUnavailable(code)) {
     // Fails fast while the database is away (restarting, say); nothing was done.
     return {

@@ -55,6 +55,13 @@ describe('database availability', () => {
     }
   })
 
+  test('a statement PostgreSQL cancelled at its timeout is 503 request_timeout', () => {
+    const answer = toHttpFailure(withCode('57014', 'canceling statement due to statement timeout'))
+    assert.equal(answer.status, 503)
+    assert.equal(answer.type, 'request_timeout')
+    assert.equal(isConnectionFailure(withCode('57014')), false)
+  })
+
   test('retryWhileUnavailable retries connection failures only, and gives up in time', async () => {
     let calls = 0
     const value = await retryWhileUnavailable(
