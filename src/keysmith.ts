@@ -84,6 +84,13 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
   const database = await openDatabase({
     ...config,
     statementTimeoutMs: config.requestTimeoutMs + Math.min(5_000, config.requestTimeoutMs),
+    // PostgreSQL may be starting beside this process (a machine booting, a compose file).
+    waitForDatabaseMs: config.databaseWaitMs,
+    onWaiting: (error, retryInMs) =>
+      logger.warn(
+        { err: error, retry_in_ms: retryInMs },
+        'waiting for the database to accept connections',
+      ),
   })
   let ready = false
   let draining = false

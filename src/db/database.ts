@@ -4,7 +4,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import { type Migration, Migrator } from 'kysely/migration'
 import pg from 'pg'
-import { withAvailability } from './availability.js'
+import { DatabaseUnavailable, isConnectionFailure, withAvailability } from './availability.js'
 import { withDeadlines } from './deadline.js'
 import * as core from './migrations/0001_core.js'
 import * as accessGrants from './migrations/0003_access_grants.js'
@@ -129,13 +129,37 @@ export interface DatabaseOptions {
    * Migrations are not bound by it.
    */
   statementTimeoutMs?: number | undefined
+  /**
+   * PostgreSQL: how long to wait for the database to accept connections (it may be
+   * starting beside this process), retrying with a growing pause; 0: fail at once.
+   */
+  waitForDatabaseMs?: number | undefined
+  /** Told of each failed try while waiting. */
+  onWaiting?: ((error: unknown, retryInMs: number) => void) | undefined
 }
 
 /** Opens PostgreSQL when a URL is given, else the embedded PGlite folder, and migrates it. */
 export const openDatabase = async (options: DatabaseOptions): Promise<Database> => {
   if (options.databaseUrl) {
-    await migratePostgres(options.databaseUrl)
-    return openPostgres(options.databaseUrl, options.statementTimeoutMs)
+    const url = options.databaseUrl
+    const giveUpAt = Date.now() + (options.waitForDatabaseMs ?? 0)
+    for (let pause = 250; ; pause = Math.min(2 * pause, 2_000)) {
+      try {
+        await migratePostgres(url)
+        break
+      } catch (error) {
+        if (!isConnectionFailure(error)) throw error
+        if (Date.now() + pause > giveUpAt) {
+          const cause = error instanceof DatabaseUnavailable ? error.cause : error
+          throw new DatabaseError(
+            `Cannot reach PostgreSQL at ${redact(url)}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          )
+        }
+        options.onWaiting?.(error, pause)
+        await new Promise((resolve) => setTimeout(resolve, pause))
+      }
+    }
+    return openPostgres(url, options.statementTimeoutMs)
   }
   const database = await openPglite(options.dataDir)
   try {
@@ -322,6 +346,8 @@ const openPglite = async (dataDir: string): Promise<Database> => {
 const migrate = async (db: Kysely<DB>): Promise<void> => {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
   const { error, results } = await migrator.migrateToLatest()
+  // Not a failed migration: the database did not answer (the caller may wait for it).
+  if (isConnectionFailure(error)) throw new DatabaseUnavailable(error)
   if (error) {
     const failed = results?.find((result) => result.status === 'Error')
     throw new DatabaseError(

@@ -107,7 +107,9 @@ export class WebhookDeliveryWorker {
           if (failures === 1 || !isConnectionFailure(error)) {
             this.#options.log.error(
               { err: error },
-              'webhook delivery worker could not reach the database; retrying',
+              isConnectionFailure(error)
+                ? 'webhook delivery worker could not reach the database; retrying'
+                : 'webhook delivery worker failed to claim work; retrying',
             )
           }
         },

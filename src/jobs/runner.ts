@@ -186,7 +186,9 @@ export class ActionAttemptWorker {
           if (failures === 1 || !isConnectionFailure(error)) {
             this.#options.log.error(
               { err: error },
-              'action attempt worker could not reach the database; retrying',
+              isConnectionFailure(error)
+                ? 'action attempt worker could not reach the database; retrying'
+                : 'action attempt worker failed to claim work; retrying',
             )
           }
         },

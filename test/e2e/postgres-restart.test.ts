@@ -306,4 +306,41 @@ describe('PostgreSQL restarted under load', { skip: clusterUnavailable, timeout:
       await seam.webhooks.delete({ webhook_id: webhook.webhook_id })
     })
   }
+
+  test('a server started while PostgreSQL is down waits for it, then serves', async () => {
+    assert.ok(cluster && server)
+    await cluster.stop('fast')
+    // A second process on the same database (the sandbox made by the first: its key).
+    const late = new TestServer(cluster.database(), {
+      apiKey: server.apiKey,
+      env: { KEYSMITH_DATABASE_WAIT_MS: '60000' },
+    })
+    const starting = late.start()
+    try {
+      await eventually(
+        async () => (/waiting for the database/.test(late.output) ? true : undefined),
+        { what: 'the server to wait for the database' },
+      )
+      await cluster.start()
+      await starting
+      assert.equal((await late.fetch('/ready')).status, 200)
+      assert.ok((await late.seam().acs.systems.list()).length > 0)
+    } finally {
+      await starting.catch(() => {})
+      await late.stop()
+    }
+    // With no wait (as the CLI's commands), one clear line naming the database.
+    await cluster.stop('fast')
+    try {
+      const refused = new TestServer(cluster.database(), {
+        env: { KEYSMITH_DATABASE_WAIT_MS: '0' },
+      })
+      await assert.rejects(
+        refused.start(),
+        /Cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1/,
+      )
+    } finally {
+      await cluster.start()
+    }
+  })
 })
