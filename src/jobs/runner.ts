@@ -212,6 +212,7 @@ export class ActionAttemptWorker {
         owner: this.#owner,
         leaseUntil: new Date(at.getTime() + leaseMs),
         limit: concurrency - this.#inFlight.size,
+        exclude: [...this.#inFlight.keys()],
       }),
     }))
     for (const attempt of ended) {
@@ -318,8 +319,10 @@ export class ActionAttemptWorker {
           'action attempt paused: the database cannot be reached',
         )
         if (!started) {
+          // Its lease may run out meanwhile: this process does not claim it again while
+          // it is here (another may, and then this hands back nothing).
           await retryWhileUnavailable(() => returnUnstartedLease(db, id, leaseToken, now()), {
-            forMs: leaseMs,
+            forMs: Math.max(30_000, 3 * leaseMs),
             intervalMs: 100,
             signal: this.#stopping.signal,
           }).catch(() => {})
