@@ -177,7 +177,10 @@ const migratePostgres = async (databaseUrl: string): Promise<void> => {
   pool.on('error', () => {})
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   try {
-    await migrate(db)
+    // A database already up to date skips Kysely's migrator (it inspects the catalog
+    // first); an unreachable one fails in migrate, with the connection's error.
+    const state = await checkDatabase(db)
+    if (!state.migrated) await migrate(db)
   } finally {
     await db.destroy()
   }
