@@ -33,8 +33,18 @@ export interface Database {
   kind: 'pglite' | 'postgres'
   /** Where the data lives, for humans: a folder or a URL without its password. */
   location: string
-  /** Calls `onNotify` whenever a committed transaction runs NOTIFY on `channel`. */
-  listen(channel: string, onNotify: () => void): Promise<void>
+  /**
+   * Calls `onNotify` whenever a committed transaction runs NOTIFY on `channel`. On
+   * PostgreSQL the listening connection, if lost, is made again by itself: `onLost`
+   * is called when it goes (notifications may be missed from then on), and once it
+   * listens again `onNotify` is called once (for what was missed), then `onRestored`.
+   */
+  listen(
+    channel: string,
+    onNotify: () => void,
+    onLost?: () => void,
+    onRestored?: () => void,
+  ): Promise<void>
   /** Connections in use and waiting, for /metrics (one connection on the embedded database). */
   poolStats(): { total: number; idle: number; waiting: number }
   /** Whether the database answers and has every migration applied (for /ready). */
@@ -163,7 +173,10 @@ export const openDatabase = async (options: DatabaseOptions): Promise<Database> 
   }
   const database = await openPglite(options.dataDir)
   try {
-    await migrate(database.db)
+    // Kysely's migrator inspects the catalog before it reads its table, which costs
+    // hundreds of milliseconds on PGlite: a database already up to date skips it.
+    const state = await checkDatabase(database.db)
+    if (!state.migrated) await migrate(database.db)
   } catch (error) {
     await database.close()
     throw error
@@ -223,8 +236,8 @@ const openPostgres = (databaseUrl: string, statementTimeoutMs: number | undefine
       idle: pool.idleCount,
       waiting: pool.waitingCount,
     }),
-    listen: async (channel, onNotify) => {
-      const listener = new Listener(databaseUrl, channel, onNotify)
+    listen: async (channel, onNotify, onLost, onRestored) => {
+      const listener = new Listener(databaseUrl, channel, { onNotify, onLost, onRestored })
       listeners.push(listener)
       await listener.start()
     },
@@ -251,7 +264,11 @@ class Listener {
   constructor(
     readonly databaseUrl: string,
     readonly channel: string,
-    readonly onNotify: () => void,
+    readonly on: {
+      onNotify: () => void
+      onLost?: (() => void) | undefined
+      onRestored?: (() => void) | undefined
+    },
   ) {}
 
   /** Connects and listens; the first connection's failure is thrown (start-up fails). */
@@ -272,12 +289,14 @@ class Listener {
       live = false
       if (this.#client === client) this.#client = undefined
       client.end().catch(() => {})
+      if (this.#closed) return
+      this.on.onLost?.()
       this.#reconnectLater()
     }
     client.on('error', onLost)
     client.on('end', onLost)
     client.on('notification', (message) => {
-      if (message.channel === this.channel) this.onNotify()
+      if (message.channel === this.channel) this.on.onNotify()
     })
     try {
       await client.connect()
@@ -303,7 +322,9 @@ class Listener {
       this.#timer = undefined
       this.#connect().then(
         () => {
-          if (!this.#closed) this.onNotify()
+          if (this.#closed) return
+          this.on.onNotify()
+          this.on.onRestored?.()
         },
         () => this.#reconnectLater(),
       )
