@@ -39,6 +39,8 @@ export interface Config {
   keepAliveTimeoutMs: number
   /** SIGTERM drains for at most this long, then the process exits anyway. */
   shutdownTimeoutMs: number
+  /** How long `keysmith start` waits for PostgreSQL to accept connections. */
+  databaseWaitMs: number
   /** Requests per second per credential, with a burst; undefined: no limit. */
   rateLimit: RateLimit | undefined
   /** How often the server pings bridge agents; one silent for 3 of these is offline. */
@@ -150,6 +152,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     headersTimeoutMs: integer(env, 'KEYSMITH_HEADERS_TIMEOUT_MS', 10_000, 1),
     keepAliveTimeoutMs: integer(env, 'KEYSMITH_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1),
     shutdownTimeoutMs: integer(env, 'KEYSMITH_SHUTDOWN_TIMEOUT_MS', 30_000, 1),
+    databaseWaitMs: integer(env, 'KEYSMITH_DATABASE_WAIT_MS', 30_000, 0),
     rateLimit: parseRateLimit(env.KEYSMITH_RATE_LIMIT),
     bridgeHeartbeatMs: integer(env, 'KEYSMITH_BRIDGE_HEARTBEAT_MS', 5_000, 50),
     bridgeGraceMs: integer(env, 'KEYSMITH_BRIDGE_GRACE_MS', 5_000, 0),

@@ -67,7 +67,18 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
         }),
       )
     : pino({ level: config.logLevel })
-  const database = await openDatabase(config)
+  // A statement outliving the request deadline by this margin is cancelled.
+  const database = await openDatabase({
+    ...config,
+    statementTimeoutMs: config.requestTimeoutMs + Math.min(5_000, config.requestTimeoutMs),
+    // PostgreSQL may be starting beside this process (a machine booting, a compose file).
+    waitForDatabaseMs: config.databaseWaitMs,
+    onWaiting: (error, retryInMs) =>
+      logger.warn(
+        { err: error, retry_in_ms: retryInMs },
+        'waiting for the database to accept connections',
+      ),
+  })
   let ready = false
   let draining = false
   let workersRunning = false
@@ -190,7 +201,14 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       () => authCache.invalidate(),
       () => {
         authCache.disable()
-        logger.warn('lost the LISTEN connection: credential lookups are no longer cached')
+        logger.warn(
+          'lost the LISTEN connection: credential lookups are not cached until it is back',
+        )
+      },
+      // Listening again (the missed notifications were made up for by an invalidation).
+      () => {
+        authCache.invalidate()
+        authCache.enable()
       },
     )
     authCache.enable()

@@ -81,10 +81,25 @@ export interface LeasedActionAttempt {
  */
 export const claimActionAttempts = async (
   db: Executor,
-  options: { now: Date; owner: string; leaseUntil: Date; limit: number },
+  options: {
+    now: Date
+    owner: string
+    leaseUntil: Date
+    limit: number
+    /**
+     * Attempts the claiming process is still running itself, whose leases may have run
+     * out while the database was away: not taken again, so their results (the card is
+     * written) are applied rather than the work done twice.
+     */
+    exclude?: readonly string[]
+  },
 ): Promise<LeasedActionAttempt[]> => {
-  const { now, owner, leaseUntil, limit } = options
+  const { now, owner, leaseUntil, limit, exclude = [] } = options
   if (limit <= 0) return []
+  const notRunningHere =
+    exclude.length > 0
+      ? sql`and c.action_attempt_id not in (${sql.join(exclude.map((id) => sql`${id}::uuid`))})`
+      : sql``
   // 1. Candidates, locked (SKIP LOCKED), each holding its queue's advisory lock for
   //    this transaction: a process claiming from the same queue right now skips it.
   //    (A CTE is evaluated once: `in (select … limit n)` may be re-run and take more.)
@@ -95,6 +110,7 @@ export const claimActionAttempts = async (
         and c.run_after <= ${now}
         and (c.lease_expires_at is null or c.lease_expires_at <= ${now})
         and (c.lease_token is not null or c.expires_at > ${now})
+        ${notRunningHere}
         and (c.queue_key is null or not exists (
           select 1 from action_attempts older
           where older.queue_key = c.queue_key
@@ -205,6 +221,26 @@ export const releaseLease = async (
   await db
     .updateTable('action_attempts')
     .set({ lease_expires_at: now })
+    .where('action_attempt_id', '=', actionAttemptId)
+    .where('lease_token', '=', leaseToken)
+    .where('status', '=', 'pending')
+    .execute()
+}
+
+/**
+ * Hands back a lease whose attempt was not started (its physical step never ran; the
+ * database went away first): the run does not count, so the attempt is taken up as
+ * new, not as one cut off midway.
+ */
+export const returnUnstartedLease = async (
+  db: Executor,
+  actionAttemptId: string,
+  leaseToken: string,
+  now: Date,
+): Promise<void> => {
+  await db
+    .updateTable('action_attempts')
+    .set((eb) => ({ lease_expires_at: now, run_count: eb('run_count', '-', 1) }))
     .where('action_attempt_id', '=', actionAttemptId)
     .where('lease_token', '=', leaseToken)
     .where('status', '=', 'pending')

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import { type Migration, Migrator } from 'kysely/migration'
 import pg from 'pg'
+import { DatabaseUnavailable, isConnectionFailure, withAvailability } from './availability.js'
 import { DatabaseError, lockDataDir } from './data-dir-lock.js'
 import { withDeadlines } from './deadline.js'
 import * as core from './migrations/0001_core.js'
@@ -33,10 +34,17 @@ export interface Database {
   /** Where the data lives, for humans: a folder or a URL without its password. */
   location: string
   /**
-   * Calls `onNotify` whenever a committed transaction runs NOTIFY on `channel`, and
-   * `onLost` once if the connection listening is lost (notifications may then be missed).
+   * Calls `onNotify` whenever a committed transaction runs NOTIFY on `channel`. On
+   * PostgreSQL the listening connection, if lost, is made again by itself: `onLost`
+   * is called when it goes (notifications may be missed from then on), and once it
+   * listens again `onNotify` is called once (for what was missed), then `onRestored`.
    */
-  listen(channel: string, onNotify: () => void, onLost?: () => void): Promise<void>
+  listen(
+    channel: string,
+    onNotify: () => void,
+    onLost?: () => void,
+    onRestored?: () => void,
+  ): Promise<void>
   /** Connections in use and waiting, for /metrics (one connection on the embedded database). */
   poolStats(): { total: number; idle: number; waiting: number }
   /** Whether the database answers and has every migration applied (for /ready). */
@@ -75,13 +83,46 @@ const redact = (url: string): string => {
 export interface DatabaseOptions {
   databaseUrl: string | undefined
   dataDir: string
+  /**
+   * PostgreSQL: PostgreSQL cancels any statement of the pool running longer than this
+   * (the server sets its request timeout and a margin), so a statement left waiting by
+   * a request that timed out (on a lock, say) does not hold a connection for ever.
+   * Migrations are not bound by it.
+   */
+  statementTimeoutMs?: number | undefined
+  /**
+   * PostgreSQL: how long to wait for the database to accept connections (it may be
+   * starting beside this process), retrying with a growing pause; 0: fail at once.
+   */
+  waitForDatabaseMs?: number | undefined
+  /** Told of each failed try while waiting. */
+  onWaiting?: ((error: unknown, retryInMs: number) => void) | undefined
 }
 
 /** Opens PostgreSQL when a URL is given, else the embedded PGlite folder, and migrates it. */
 export const openDatabase = async (options: DatabaseOptions): Promise<Database> => {
-  const database = options.databaseUrl
-    ? openPostgres(options.databaseUrl)
-    : await openPglite(options.dataDir)
+  if (options.databaseUrl) {
+    const url = options.databaseUrl
+    const giveUpAt = Date.now() + (options.waitForDatabaseMs ?? 0)
+    for (let pause = 250; ; pause = Math.min(2 * pause, 2_000)) {
+      try {
+        await migratePostgres(url)
+        break
+      } catch (error) {
+        if (!isConnectionFailure(error)) throw error
+        if (Date.now() + pause > giveUpAt) {
+          const cause = error instanceof DatabaseUnavailable ? error.cause : error
+          throw new DatabaseError(
+            `Cannot reach PostgreSQL at ${redact(url)}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          )
+        }
+        options.onWaiting?.(error, pause)
+        await new Promise((resolve) => setTimeout(resolve, pause))
+      }
+    }
+    return openPostgres(url, options.statementTimeoutMs)
+  }
+  const database = await openPglite(options.dataDir)
   try {
     // Kysely's migrator inspects the catalog before it reads its table, which costs
     // hundreds of milliseconds on PGlite: a database already up to date skips it.
@@ -94,13 +135,49 @@ export const openDatabase = async (options: DatabaseOptions): Promise<Database> 
   return database
 }
 
-const openPostgres = (databaseUrl: string): Database => {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 })
-  // An idle client losing its connection must not crash the process; the pool replaces it.
+/** Migrates on a connection of its own, with no statement timeout. */
+const migratePostgres = async (databaseUrl: string): Promise<void> => {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 })
   pool.on('error', () => {})
-  const db = new Kysely<DB>({ dialect: withDeadlines(new PostgresDialect({ pool })) })
-  const listeners: pg.Client[] = []
-  let closing = false
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  try {
+    // A database already up to date skips Kysely's migrator (it inspects the catalog
+    // first); an unreachable one fails in migrate, with the connection's error.
+    const state = await checkDatabase(db)
+    if (!state.migrated) await migrate(db)
+  } finally {
+    await db.destroy()
+  }
+}
+
+/** Longest wait for a new PostgreSQL connection (or a free one in the pool). */
+const connectTimeoutMs = 5_000
+
+const openPostgres = (databaseUrl: string, statementTimeoutMs: number | undefined): Database => {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    // A database that does not answer (a dropped network, a server stuck starting)
+    // fails the request with 503 after this, instead of holding it to its deadline.
+    connectionTimeoutMillis: connectTimeoutMs,
+    // A peer gone without a word (a network cut) is noticed by TCP keepalive.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
+  })
+  // An idle client losing its connection (PostgreSQL restarted) must not crash the
+  // process; the pool drops it and connects afresh when next asked.
+  pool.on('error', () => {})
+  // Nor one losing it while checked out between two statements (in a transaction, say):
+  // node-postgres would throw that as an unhandled 'error' event. Its next statement
+  // fails instead, which the request answers with 503.
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
+  const db = new Kysely<DB>({
+    dialect: withDeadlines(withAvailability(new PostgresDialect({ pool }))),
+  })
+  const listeners: Listener[] = []
   return {
     db,
     kind: 'postgres',
@@ -110,31 +187,109 @@ const openPostgres = (databaseUrl: string): Database => {
       idle: pool.idleCount,
       waiting: pool.waitingCount,
     }),
-    // LISTEN needs a connection of its own. Notifications only speed things up
-    // (workers also poll), so a lost listener is not fatal.
-    listen: async (channel, onNotify, onLost) => {
-      const client = new pg.Client({ connectionString: databaseUrl })
-      let lost = false
-      const lose = () => {
-        if (lost || closing) return
-        lost = true
-        onLost?.()
-      }
-      client.on('error', lose)
-      client.on('end', lose)
-      client.on('notification', (message) => {
-        if (message.channel === channel) onNotify()
-      })
-      await client.connect()
-      await client.query(`listen ${pg.escapeIdentifier(channel)}`)
-      listeners.push(client)
+    listen: async (channel, onNotify, onLost, onRestored) => {
+      const listener = new Listener(databaseUrl, channel, { onNotify, onLost, onRestored })
+      listeners.push(listener)
+      await listener.start()
     },
     check: () => checkDatabase(db),
     close: async () => {
-      closing = true
-      await Promise.all(listeners.map((client) => client.end().catch(() => {})))
+      await Promise.all(listeners.map((listener) => listener.close()))
       await db.destroy()
     },
+  }
+}
+
+/**
+ * LISTEN needs a connection of its own. Notifications only speed things up (workers
+ * also poll), so a lost connection is not fatal: it is made again, with a growing
+ * pause, until the database answers, and LISTENs again. On each reconnection
+ * `onNotify` is called once, for whatever was announced while it was away.
+ */
+class Listener {
+  #client: pg.Client | undefined
+  #closed = false
+  #retryMs = 100
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(
+    readonly databaseUrl: string,
+    readonly channel: string,
+    readonly on: {
+      onNotify: () => void
+      onLost?: (() => void) | undefined
+      onRestored?: (() => void) | undefined
+    },
+  ) {}
+
+  /** Connects and listens; the first connection's failure is thrown (start-up fails). */
+  async start(): Promise<void> {
+    await this.#connect()
+  }
+
+  async #connect(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.databaseUrl,
+      connectionTimeoutMillis: connectTimeoutMs,
+    })
+    // Only a connection that was listening is made again from here; a failure to
+    // connect is the caller's to retry.
+    let live = false
+    const onLost = () => {
+      if (!live) return
+      live = false
+      if (this.#client === client) this.#client = undefined
+      client.end().catch(() => {})
+      if (this.#closed) return
+      this.on.onLost?.()
+      this.#reconnectLater()
+    }
+    client.on('error', onLost)
+    client.on('end', onLost)
+    client.on('notification', (message) => {
+      if (message.channel === this.channel) this.on.onNotify()
+    })
+    try {
+      await client.connect()
+      await client.query(`listen ${pg.escapeIdentifier(this.channel)}`)
+    } catch (error) {
+      await client.end().catch(() => {})
+      throw error
+    }
+    if (this.#closed) {
+      await client.end().catch(() => {})
+      return
+    }
+    live = true
+    this.#client = client
+    this.#retryMs = 100
+  }
+
+  #reconnectLater(): void {
+    if (this.#closed || this.#timer) return
+    const wait = this.#retryMs
+    this.#retryMs = Math.min(this.#retryMs * 2, 2_000)
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#connect().then(
+        () => {
+          if (this.#closed) return
+          this.on.onNotify()
+          this.on.onRestored?.()
+        },
+        () => this.#reconnectLater(),
+      )
+    }, wait)
+    this.#timer.unref()
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    const client = this.#client
+    this.#client = undefined
+    await client?.end().catch(() => {})
   }
 }
 
@@ -166,6 +321,8 @@ const openPglite = async (dataDir: string): Promise<Database> => {
 const migrate = async (db: Kysely<DB>): Promise<void> => {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
   const { error, results } = await migrator.migrateToLatest()
+  // Not a failed migration: the database did not answer (the caller may wait for it).
+  if (isConnectionFailure(error)) throw new DatabaseUnavailable(error)
   if (error) {
     const failed = results?.find((result) => result.status === 'Error')
     throw new DatabaseError(

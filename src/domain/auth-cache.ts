@@ -7,8 +7,9 @@
  * notification) is not kept: the generation it started in is over.
  *
  * The cache is used only while the process's LISTEN connection is up: before it is
- * listening, and for good once that connection is lost (notifications could be
- * missed), every request looks its credential up in the database as before. A key
+ * listening, and from the moment that connection is lost (notifications could be
+ * missed) until it listens again, every request looks its credential up in the
+ * database as before. A key
  * is a sha256 of one token, which names one workspace, so no entry can answer for
  * another workspace; unknown and revoked tokens are never cached.
  */
@@ -38,7 +39,7 @@ export class AuthCache {
     this.entries.clear()
   }
 
-  /** Stops caching for good: invalidations can no longer be heard. */
+  /** Stops caching until `enable()`: invalidations can no longer be heard. */
   disable(): void {
     this.enabled = false
     this.invalidate()

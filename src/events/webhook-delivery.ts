@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { Webhook } from 'standardwebhooks'
+import { Backoff, isConnectionFailure, retryWhileUnavailable } from '../db/availability.js'
 import type { DB } from '../db/schema.js'
 import {
   type AttemptOutcome,
@@ -53,9 +54,11 @@ export class WebhookDeliveryWorker {
   #claiming = false
   #again = false
   #stopped = true
+  readonly #backoff: Backoff
 
   constructor(options: DeliveryWorkerOptions) {
     this.#options = options
+    this.#backoff = new Backoff(options.pollMs, 1_000)
   }
 
   start(): void {
@@ -80,19 +83,37 @@ export class WebhookDeliveryWorker {
 
   /** New deliveries may be due: claim now rather than at the next poll. */
   wake(): void {
-    if (this.#stopped) return
+    // After a failure to reach the database, polls pause for a growing while.
+    if (this.#stopped || this.#backoff.waiting) return
     if (this.#claiming) {
       this.#again = true
       return
     }
     this.#claiming = true
     this.#claim()
-      .catch((error: unknown) => {
-        this.#options.log.error(
-          { err: error },
-          'webhook delivery worker could not reach the database',
-        )
-      })
+      .then(
+        () => {
+          const failures = this.#backoff.succeeded()
+          if (failures > 0) {
+            this.#options.log.info(
+              { failures },
+              'webhook delivery worker reached the database again',
+            )
+          }
+        },
+        (error: unknown) => {
+          // Logged once per outage, not at every poll.
+          const failures = this.#backoff.failed()
+          if (failures === 1 || !isConnectionFailure(error)) {
+            this.#options.log.error(
+              { err: error },
+              isConnectionFailure(error)
+                ? 'webhook delivery worker could not reach the database; retrying'
+                : 'webhook delivery worker failed to claim work; retrying',
+            )
+          }
+        },
+      )
       .finally(() => {
         this.#claiming = false
         if (this.#again) {
@@ -158,21 +179,39 @@ export class WebhookDeliveryWorker {
         : delay === undefined
           ? { status: 'failed' }
           : { status: 'pending', next_attempt_at: new Date(finishedAt.getTime() + delay) }
-    const recorded = await db.transaction().execute((tx) =>
-      recordDeliveryAttempt(
-        tx,
-        {
-          delivery_id: delivery.delivery_id,
-          lease_token: delivery.lease_token,
-          attempt_number: attemptNumber,
-          attempted_at: startedAt,
-          duration_ms: finishedAt.getTime() - startedAt.getTime(),
-          status_code: statusCode,
-          error,
-        },
-        outcome,
-      ),
-    )
+    // The try happened: it is recorded through a database restart (if the lease ran
+    // out and another process resent it meanwhile, recording finds it gone).
+    const record = () =>
+      db.transaction().execute((tx) =>
+        recordDeliveryAttempt(
+          tx,
+          {
+            delivery_id: delivery.delivery_id,
+            lease_token: delivery.lease_token,
+            attempt_number: attemptNumber,
+            attempted_at: startedAt,
+            duration_ms: finishedAt.getTime() - startedAt.getTime(),
+            status_code: statusCode,
+            error,
+          },
+          outcome,
+        ),
+      )
+    let recorded: boolean
+    try {
+      recorded = await retryWhileUnavailable(record, {
+        forMs: 30_000,
+        intervalMs: 100,
+        signal: this.#stopping.signal,
+      })
+    } catch (cause) {
+      if (!isConnectionFailure(cause)) throw cause
+      log.warn(
+        { delivery_id: delivery.delivery_id, err: cause },
+        'could not record a webhook delivery: the database cannot be reached; it is sent again when its lease runs out',
+      )
+      return
+    }
     const fields = {
       delivery_id: delivery.delivery_id,
       webhook_id: delivery.webhook_id,

@@ -59,6 +59,29 @@ const concurrentChangeCodes = new Set(['23503', '40P01', '40001'])
 const uniqueViolation = '23505'
 
 /**
+ * PostgreSQL's codes for a server going away or not taking connections (admin_shutdown,
+ * crash_shutdown, cannot_connect_now, too_many_connections), and socket errors of a
+ * connection refused or cut. The database layer reports these as
+ * KEYSMITH_DATABASE_UNAVAILABLE; this is the net under it.
+ */
+const unavailableCodes = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+])
+
+const isUnavailable = (code: string | undefined): boolean =>
+  code !== undefined &&
+  (code === 'KEYSMITH_DATABASE_UNAVAILABLE' ||
+    unavailableCodes.has(code) ||
+    /^08[0-9A-Z]{3}$/.test(code))
+
+/**
  * Maps anything a request can throw to a status and a Seam error. No input gets a
  * 500 on purpose: only a defect does, and its details stay in the log.
  */
@@ -93,6 +116,25 @@ export const toHttpFailure = (error: unknown): HttpFailure => {
       status: 503,
       type: 'request_timeout',
       message: `The request did not finish within ${timeoutMs ?? 'its'} ms and was stopped; nothing it changed was saved. Retry it.`,
+    }
+  }
+  if (code === '57014') {
+    // PostgreSQL cancelled a statement past the statement timeout (the request's own
+    // deadline and a margin): nothing it did was saved.
+    return {
+      status: 503,
+      type: 'request_timeout',
+      message:
+        'The request took too long in the database and was stopped; nothing it changed was saved. Retry it.',
+    }
+  }
+  if (isUnavailable(code)) {
+    // Fails fast while the database is away (restarting, say); nothing was done.
+    return {
+      status: 503,
+      type: 'service_unavailable',
+      message: 'The database cannot be reached for the moment; retry the request.',
+      headers: { 'retry-after': '1' },
     }
   }
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

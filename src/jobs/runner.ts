@@ -12,7 +12,9 @@ import {
   lockLeasedAttempt,
   releaseLease,
   renewLease,
+  returnUnstartedLease,
 } from '../db/action-attempts.js'
+import { Backoff, isConnectionFailure, retryWhileUnavailable } from '../db/availability.js'
 import type { DB } from '../db/schema.js'
 import {
   type ActionHandler,
@@ -127,10 +129,12 @@ export class ActionAttemptWorker {
   #claiming: Promise<void> | undefined
   #again = false
   #stopped = true
+  readonly #backoff: Backoff
 
   constructor(options: WorkerOptions) {
     this.#options = options
     this.#handlers = options.handlers ?? actionHandlers
+    this.#backoff = new Backoff(options.pollMs, 1_000)
   }
 
   /** How many attempts this process is running now. */
@@ -161,19 +165,34 @@ export class ActionAttemptWorker {
 
   /** Work may be ready (queued here or announced by another process): claim now. */
   wake(): void {
-    if (this.#stopped) return
+    // After a failure to reach the database, polls pause for a growing while.
+    if (this.#stopped || this.#backoff.waiting) return
     if (this.#claiming) {
       this.#again = true
       return
     }
     this.#claiming = this.#context
       .runInAsyncScope(() => this.#claim())
-      .catch((error: unknown) => {
-        this.#options.log.error(
-          { err: error },
-          'action attempt worker could not reach the database',
-        )
-      })
+      .then(
+        () => {
+          const failures = this.#backoff.succeeded()
+          if (failures > 0) {
+            this.#options.log.info({ failures }, 'action attempt worker reached the database again')
+          }
+        },
+        (error: unknown) => {
+          // Logged once per outage, not at every poll.
+          const failures = this.#backoff.failed()
+          if (failures === 1 || !isConnectionFailure(error)) {
+            this.#options.log.error(
+              { err: error },
+              isConnectionFailure(error)
+                ? 'action attempt worker could not reach the database; retrying'
+                : 'action attempt worker failed to claim work; retrying',
+            )
+          }
+        },
+      )
       .finally(() => {
         this.#claiming = undefined
         if (this.#again) {
@@ -193,6 +212,7 @@ export class ActionAttemptWorker {
         owner: this.#owner,
         leaseUntil: new Date(at.getTime() + leaseMs),
         limit: concurrency - this.#inFlight.size,
+        exclude: [...this.#inFlight.keys()],
       }),
     }))
     for (const attempt of ended) {
@@ -240,6 +260,8 @@ export class ActionAttemptWorker {
       },
       Math.max(1, Math.floor(leaseMs / 3)),
     )
+    /** Whether the physical step began (after which the attempt is not handed back unrun). */
+    let started = false
     try {
       if (this.#stopping.signal.aborted) {
         await releaseLease(db, id, leaseToken, now())
@@ -269,6 +291,7 @@ export class ActionAttemptWorker {
         await this.#finish(lease, handler.interrupted)
         return
       }
+      started = true
       const result = await this.#perform(prepared, leaseLost.signal)
       if (result === 'handed back') {
         await releaseLease(db, id, leaseToken, now())
@@ -278,8 +301,34 @@ export class ActionAttemptWorker {
         log.warn({ action_attempt_id: id }, 'action attempt lease was lost; another process has it')
         return
       }
-      await this.#finish(lease, result)
+      // The physical step happened: its result is kept through a database restart.
+      // While the database is away the lease is renewed on its return; if another
+      // process took the attempt meanwhile, applying finds the lease gone and does nothing.
+      await retryWhileUnavailable(() => this.#finish(lease, result), {
+        forMs: Math.max(30_000, 3 * leaseMs),
+        intervalMs: 100,
+        signal: this.#stopping.signal,
+      })
     } catch (error) {
+      if (isConnectionFailure(error)) {
+        // Not a defect: the database went away. If nothing physical was done yet the
+        // attempt is handed back untouched; otherwise its lease runs out and it is
+        // taken up again (or ends as interrupted) like after a crash.
+        log.warn(
+          { err: error, action_attempt_id: id },
+          'action attempt paused: the database cannot be reached',
+        )
+        if (!started) {
+          // Its lease may run out meanwhile: this process does not claim it again while
+          // it is here (another may, and then this hands back nothing).
+          await retryWhileUnavailable(() => returnUnstartedLease(db, id, leaseToken, now()), {
+            forMs: Math.max(30_000, 3 * leaseMs),
+            intervalMs: 100,
+            signal: this.#stopping.signal,
+          }).catch(() => {})
+        }
+        return
+      }
       // A bug in a handler must not leave the attempt pending (or retried forever).
       log.error({ err: error, action_attempt_id: id }, 'action attempt failed')
       await this.#finish(

@@ -56,12 +56,16 @@ export const createMetrics = (database: Database): Metrics => {
     labelNames: ['status'],
     registers: [registry],
     async collect() {
+      // While the database is away /metrics still answers (an outage is when it is
+      // read most), with the figures last read.
       const rows = await database.db
         .selectFrom('webhook_deliveries')
         .select(['status', (eb) => eb.fn.countAll<string>().as('count')])
         .where('status', 'in', ['pending', 'failed'])
         .groupBy('status')
         .execute()
+        .catch(() => undefined)
+      if (!rows) return
       this.reset()
       for (const status of ['pending', 'failed'] as const) {
         this.set({ status }, Number(rows.find((row) => row.status === status)?.count ?? 0))

@@ -1,6 +1,6 @@
 import type { AccessGrant, AccessMethod, Space, UserIdentity } from '@seamapi/types/connect'
 import type { AccessGrantRow, AccessMethodRow, SpaceRow, UserIdentityRow } from '../db/schema.js'
-import { iso } from './acs.js'
+import { displayName, iso } from './acs.js'
 
 /** User identities, spaces, Access Grants and access methods as the API returns them. */
 
@@ -11,12 +11,10 @@ export const toUserIdentity = (row: UserIdentityRow, acsUserIds: string[]): User
   full_name: row.full_name,
   email_address: row.email_address,
   phone_number: row.phone_number,
-  display_name:
-    row.full_name ??
-    row.email_address ??
-    row.phone_number ??
-    row.user_identity_key ??
+  display_name: displayName(
+    [row.full_name, row.email_address, row.phone_number, row.user_identity_key],
     'Unnamed user',
+  ),
   created_at: iso(row.created_at),
   acs_user_ids: acsUserIds,
   errors: [],
@@ -91,7 +89,7 @@ export const toAccessGrant = (
   ...(row.access_grant_key !== null ? { access_grant_key: row.access_grant_key } : {}),
   ...(row.reservation_key !== null ? { reservation_key: row.reservation_key } : {}),
   name: row.name,
-  display_name: row.name ?? `Access for ${identityName}`,
+  display_name: displayName([row.name], `Access for ${identityName}`),
   starts_at: iso(row.starts_at),
   ends_at: row.ends_at ? iso(row.ends_at) : null,
   created_at: iso(row.created_at),

@@ -21,6 +21,13 @@ import type { AccessSystemProvider } from '../providers/access-system.js'
  * forgotten; the end-to-end tests check the JSON against the OpenAPI schemas too.
  */
 
+/**
+ * The first of `names` that says something: an empty name (a phone number given as "")
+ * is skipped, as the document wants display names of at least one character.
+ */
+export const displayName = (names: (string | null | undefined)[], fallback: string): string =>
+  names.find((name): name is string => typeof name === 'string' && name.trim() !== '') ?? fallback
+
 export const iso = (date: Date): string => date.toISOString()
 
 export const toAcsSystem = (
@@ -89,7 +96,7 @@ export const toAcsUser = (
     workspace_id: row.workspace_id,
     connected_account_id: row.connected_account_id,
     created_at: iso(row.created_at),
-    display_name: row.full_name ?? row.email_address ?? row.phone_number ?? 'Unnamed user',
+    display_name: displayName([row.full_name, row.email_address, row.phone_number], 'Unnamed user'),
     ...(row.full_name !== null ? { full_name: row.full_name } : {}),
     ...(row.email_address !== null
       ? { email_address: row.email_address, email: row.email_address }

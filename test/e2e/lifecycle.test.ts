@@ -179,6 +179,53 @@ forEachDatabase('server lifecycle', (kind) => {
     }
   })
 
+  test('a statement left waiting by a timed-out request is cancelled; its connection comes back', {
+    skip:
+      kind.name === 'postgres' ? false : 'holding a lock needs a second connection (PostgreSQL)',
+  }, async () => {
+    // Request timeout 1 s: PostgreSQL cancels the server's statements after 2 s.
+    const server = await startServer(() => kind.create(), {
+      env: { KEYSMITH_REQUEST_TIMEOUT_MS: '1000' },
+    })
+    const admin = new pg.Client({ connectionString: server.database.env.DATABASE_URL })
+    await admin.connect()
+    const waiting = async () => {
+      const { rows } = await admin.query<{ n: string }>(
+        `select count(*) as n from pg_stat_activity
+         where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+      )
+      return Number(rows[0]?.n ?? 0)
+    }
+    try {
+      const seam = server.seam()
+      const space = await seam.spaces.create({ name: 'Before' })
+      await admin.query('begin')
+      await admin.query('lock table acs_entrances in access exclusive mode')
+      const response = await server.fetch('/spaces/update', {
+        json: { space_id: space.space_id, name: 'After', acs_entrance_ids: [room101] },
+        signal: AbortSignal.timeout(15_000),
+      })
+      assert.equal(response.status, 503)
+      // The lock is still held, but the statement behind the request does not wait on.
+      await eventually(async () => ((await waiting()) === 0 ? true : undefined), {
+        timeoutMs: 10_000,
+        what: "PostgreSQL to cancel the timed-out request's statement",
+      })
+      const { rows } = await admin.query<{ name: string }>(
+        'select name from spaces where space_id = $1',
+        [space.space_id],
+      )
+      assert.equal(rows[0]?.name, 'Before')
+      await admin.query('commit')
+      await seam.spaces.update({ space_id: space.space_id, name: 'Later' })
+      assert.equal((await seam.spaces.get({ space_id: space.space_id })).name, 'Later')
+    } finally {
+      await admin.query('rollback').catch(() => {})
+      await admin.end()
+      await stopServer(server)
+    }
+  })
+
   test('SIGTERM drains: no new connections, the in-flight request completes, exit 0', async () => {
     const server = await startServer(() => kind.create())
     try {

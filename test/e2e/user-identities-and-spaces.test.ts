@@ -244,6 +244,10 @@ forEachDatabase('user identities and spaces', (kind) => {
       (await seam.userIdentities.get({ user_identity_id: identity.user_identity_id })).full_name,
       'Also Named',
     )
+    // An empty phone number the document lets through is no display name (found by
+    // the fuzz: display_name must have a character).
+    const byPhone = await seam.userIdentities.create({ phone_number: '', user_identity_key: 'k1' })
+    assert.equal(byPhone.display_name, 'k1')
   })
 
   test("an ACS user's access_schedule must end after it starts, and the error names it", async () => {

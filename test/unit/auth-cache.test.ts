@@ -71,7 +71,7 @@ test('an invalidation drops every entry; a lookup that raced it is not kept', as
   assert.equal(after.loads, 1)
 })
 
-test('disabled for good once the listener is lost', async () => {
+test('disabled while the listener is lost, caching again once it listens again', async () => {
   const cache = new AuthCache()
   cache.enable()
   const source = counting(key('a'))
@@ -81,4 +81,9 @@ test('disabled for good once the listener is lost', async () => {
   await cache.apiKey('hash-a', source.load)
   await cache.apiKey('hash-a', source.load)
   assert.equal(source.loads, 3)
+  cache.invalidate()
+  cache.enable()
+  await cache.apiKey('hash-a', source.load)
+  await cache.apiKey('hash-a', source.load)
+  assert.equal(source.loads, 4)
 })
