@@ -93,6 +93,12 @@ class Load {
   }
 }
 
+/**
+ * The channels a server listens on: action attempts, webhook deliveries, bridge
+ * results, credential changes (its API-key cache) and bridge jobs.
+ */
+const channelCount = 5
+
 /** Sessions of the server that last ran LISTEN: its notification listeners. */
 const listeners = async (url: string): Promise<number> => {
   const client = new pg.Client({ connectionString: url })
@@ -141,7 +147,11 @@ describe('PostgreSQL restarted under load', { skip: clusterUnavailable, timeout:
         url: receiver.url,
         event_types: ['acs_credential.issued'],
       })
-      assert.equal(await listeners(cluster.url), 4, 'the server listens on its 4 channels')
+      assert.equal(
+        await listeners(cluster.url),
+        channelCount,
+        `the server listens on its ${channelCount} channels`,
+      )
 
       // Committed work before the stop: credentials, and encodings queued on both encoders.
       const credentials: Awaited<ReturnType<typeof newCardCredential>>['credential'][] = []
@@ -257,9 +267,9 @@ describe('PostgreSQL restarted under load', { skip: clusterUnavailable, timeout:
 
       // The listeners are back (they reconnect and LISTEN again).
       await eventually(
-        async () => ((await listeners(cluster?.url ?? '')) === 4 ? true : undefined),
+        async () => ((await listeners(cluster?.url ?? '')) === channelCount ? true : undefined),
         {
-          what: 'the 4 listeners to reconnect',
+          what: `the ${channelCount} listeners to reconnect`,
         },
       )
 
