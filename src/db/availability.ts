@@ -230,3 +230,32 @@ export class Backoff {
     return ended
   }
 }
+
+/** What a polling worker logs through (pino's shape). */
+export interface PollLog {
+  info(fields: object, message: string): void
+  error(fields: object, message: string): void
+}
+
+/**
+ * A polling worker's claims ending, told to `backoff` and logged once per outage (when
+ * it begins and when it ends), not at every poll; any other failure is logged each time.
+ */
+export const pollReporter = (backoff: Backoff, log: PollLog, worker: string) => ({
+  succeeded: (): void => {
+    const failures = backoff.succeeded()
+    if (failures > 0) log.info({ failures }, `${worker} reached the database again`)
+  },
+  failed: (error: unknown): void => {
+    const failures = backoff.failed()
+    const away = isConnectionFailure(error)
+    if (failures === 1 || !away) {
+      log.error(
+        { err: error },
+        away
+          ? `${worker} could not reach the database; retrying`
+          : `${worker} failed to claim work; retrying`,
+      )
+    }
+  },
+})

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { Webhook } from 'standardwebhooks'
-import { Backoff, isConnectionFailure, retryWhileUnavailable } from '../db/availability.js'
+import {
+  Backoff,
+  isConnectionFailure,
+  pollReporter,
+  retryWhileUnavailable,
+} from '../db/availability.js'
 import type { DB } from '../db/schema.js'
 import {
   type AttemptOutcome,
@@ -55,10 +60,12 @@ export class WebhookDeliveryWorker {
   #again = false
   #stopped = true
   readonly #backoff: Backoff
+  readonly #polls: ReturnType<typeof pollReporter>
 
   constructor(options: DeliveryWorkerOptions) {
     this.#options = options
     this.#backoff = new Backoff(options.pollMs, 1_000)
+    this.#polls = pollReporter(this.#backoff, options.log, 'webhook delivery worker')
   }
 
   start(): void {
@@ -91,29 +98,7 @@ export class WebhookDeliveryWorker {
     }
     this.#claiming = true
     this.#claim()
-      .then(
-        () => {
-          const failures = this.#backoff.succeeded()
-          if (failures > 0) {
-            this.#options.log.info(
-              { failures },
-              'webhook delivery worker reached the database again',
-            )
-          }
-        },
-        (error: unknown) => {
-          // Logged once per outage, not at every poll.
-          const failures = this.#backoff.failed()
-          if (failures === 1 || !isConnectionFailure(error)) {
-            this.#options.log.error(
-              { err: error },
-              isConnectionFailure(error)
-                ? 'webhook delivery worker could not reach the database; retrying'
-                : 'webhook delivery worker failed to claim work; retrying',
-            )
-          }
-        },
-      )
+      .then(this.#polls.succeeded, this.#polls.failed)
       .finally(() => {
         this.#claiming = false
         if (this.#again) {

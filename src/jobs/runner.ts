@@ -14,7 +14,12 @@ import {
   renewLease,
   returnUnstartedLease,
 } from '../db/action-attempts.js'
-import { Backoff, isConnectionFailure, retryWhileUnavailable } from '../db/availability.js'
+import {
+  Backoff,
+  isConnectionFailure,
+  pollReporter,
+  retryWhileUnavailable,
+} from '../db/availability.js'
 import type { DB } from '../db/schema.js'
 import {
   type ActionHandler,
@@ -130,11 +135,13 @@ export class ActionAttemptWorker {
   #again = false
   #stopped = true
   readonly #backoff: Backoff
+  readonly #polls: ReturnType<typeof pollReporter>
 
   constructor(options: WorkerOptions) {
     this.#options = options
     this.#handlers = options.handlers ?? actionHandlers
     this.#backoff = new Backoff(options.pollMs, 1_000)
+    this.#polls = pollReporter(this.#backoff, options.log, 'action attempt worker')
   }
 
   /** How many attempts this process is running now. */
@@ -173,26 +180,7 @@ export class ActionAttemptWorker {
     }
     this.#claiming = this.#context
       .runInAsyncScope(() => this.#claim())
-      .then(
-        () => {
-          const failures = this.#backoff.succeeded()
-          if (failures > 0) {
-            this.#options.log.info({ failures }, 'action attempt worker reached the database again')
-          }
-        },
-        (error: unknown) => {
-          // Logged once per outage, not at every poll.
-          const failures = this.#backoff.failed()
-          if (failures === 1 || !isConnectionFailure(error)) {
-            this.#options.log.error(
-              { err: error },
-              isConnectionFailure(error)
-                ? 'action attempt worker could not reach the database; retrying'
-                : 'action attempt worker failed to claim work; retrying',
-            )
-          }
-        },
-      )
+      .then(this.#polls.succeeded, this.#polls.failed)
       .finally(() => {
         this.#claiming = undefined
         if (this.#again) {

@@ -18,6 +18,7 @@ import {
 import { routes } from '../../src/routes/index.js'
 import { assertErrorBody, assertResource } from '../support/contract.js'
 import { eventually } from '../support/poll.js'
+import { createSampleObjects } from '../support/sample-objects.js'
 import { backOffice, frontDesk, hotel, room101 } from '../support/sandbox.js'
 import type { TestServer } from '../support/server.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
@@ -872,28 +873,8 @@ forEachDatabase(
 
     before(async () => {
       const seam = server.current.seam()
-      const user = await seam.acs.users.create({ acs_system_id: hotel, full_name: 'Sweep' })
-      const credential = await seam.acs.credentials.create({
-        acs_user_id: user.acs_user_id,
-        access_method: 'card',
-        allowed_acs_entrance_ids: [room101],
-        starts_at: '2026-04-01T15:00:00.000Z',
-        ends_at: '2026-04-03T11:00:00.000Z',
-      })
-      const attempt = await seam.acs.encoders.encodeCredential({
-        acs_encoder_id: frontDesk,
-        acs_credential_id: credential.acs_credential_id,
-      })
-      const identity = await seam.userIdentities.create({ full_name: 'Sweep Identity' })
-      const space = await seam.spaces.create({ name: 'Sweep Space', acs_entrance_ids: [room101] })
-      const grant = await seam.accessGrants.create({
-        user_identity_id: identity.user_identity_id,
-        acs_entrance_ids: [room101],
-        requested_access_methods: [{ mode: 'card' }],
-        starts_at: '2026-04-01T15:00:00.000Z',
-        ends_at: '2026-04-03T11:00:00.000Z',
-      })
-      const [event] = await seam.events.list({ since: '2020-01-01T00:00:00.000Z', limit: 1 })
+      const { user, credential, attempt, identity, space, grant, event } =
+        await createSampleObjects(seam, 'Sweep')
       Object.assign(known, {
         acs_user_id: user.acs_user_id,
         acs_credential_id: credential.acs_credential_id,
