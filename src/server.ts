@@ -18,6 +18,7 @@ import { authenticate } from './http/auth.js'
 import { registerConsole } from './http/console.js'
 import { registerDocs } from './http/docs.js'
 import { answerClientError, type ErrorBody, toHttpFailure } from './http/errors.js'
+import { extensionRoutes } from './http/extensions.js'
 import type { RouteDefinition } from './http/route.js'
 import { documentSecurityTable, type SecurityTable, servedSchemes } from './http/security.js'
 import { routes as allRoutes } from './routes/index.js'
@@ -238,6 +239,24 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
   registerDocs(app)
   registerConsole(app)
   options.extend?.(app)
+
+  // Keysmith's own endpoints (http/extensions.ts), with the credentials of the Seam
+  // endpoint each extends.
+  for (const extension of extensionRoutes) {
+    knownPaths.set(extension.path, ['POST'])
+    app.post(extension.path, async (request, reply) => {
+      const body = await withDeadline(timeouts.requestMs, async () => {
+        const principal = await authenticate(ctx, security, request, extension.extends)
+        await outsideDeadline(() => enforceRateLimit(ctx, principal))
+        const scope = principal.workspace
+        if (!scope) {
+          throw new DomainError('unauthorized', 'unauthorized', 'This endpoint needs a workspace')
+        }
+        return extension.handle({ ctx, scope, body: request.body })
+      })
+      return reply.send({ ...body, ok: true })
+    })
+  }
 
   for (const definition of options.routes ?? allRoutes) {
     const contract: RequestContract<unknown> = requestContract(definition.path)

@@ -172,6 +172,24 @@ export interface Webhook {
   secret?: string
 }
 
+/** One event sent to one webhook, with every try (Keysmith's /_keysmith/webhook_deliveries/list). */
+export interface WebhookDelivery {
+  webhook_delivery_id: string
+  webhook_id: string
+  url: string
+  event_type: string
+  status: 'pending' | 'delivered' | 'failed'
+  created_at: string
+  next_attempt_at: string | null
+  attempts: {
+    attempt_number: number
+    attempted_at: string
+    duration_ms: number
+    status_code: number | null
+    error: string | null
+  }[]
+}
+
 /** Polls an action attempt until it leaves `pending` (or `timeoutMs` passes). */
 export const waitForAttempt = async (
   attempt: ActionAttempt,

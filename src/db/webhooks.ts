@@ -206,7 +206,13 @@ export interface DeliveryReport extends WebhookDeliveryRow {
 /** Deliveries, newest first, with every try: what `keysmith webhooks deliveries` prints. */
 export const listDeliveries = async (
   db: Executor,
-  filters: { webhook_id?: string | undefined; status?: DeliveryStatus | undefined; limit: number },
+  filters: {
+    /** Only this workspace's webhooks (the API); every workspace's when absent (the CLI). */
+    workspace_id?: string | undefined
+    webhook_id?: string | undefined
+    status?: DeliveryStatus | undefined
+    limit: number
+  },
 ): Promise<DeliveryReport[]> => {
   let query = db
     .selectFrom('webhook_deliveries')
@@ -214,6 +220,9 @@ export const listDeliveries = async (
     .innerJoin('events', 'events.event_id', 'webhook_deliveries.event_id')
     .selectAll('webhook_deliveries')
     .select(['webhooks.url', 'events.event_type'])
+  if (filters.workspace_id !== undefined) {
+    query = query.where('webhooks.workspace_id', '=', filters.workspace_id)
+  }
   if (filters.webhook_id !== undefined) {
     if (!isUuid(filters.webhook_id)) return []
     query = query.where('webhook_deliveries.webhook_id', '=', filters.webhook_id)

@@ -6,10 +6,12 @@ import {
   deleteWebhook,
   findWebhook,
   insertWebhook,
+  listDeliveries,
   listWebhooks,
   updateWebhookEventTypes,
 } from '../db/webhooks.js'
 import { toWebhook } from '../resources/webhook.js'
+import { toWebhookDelivery, type WebhookDelivery } from '../resources/webhook-delivery.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { invalidInput, notFound } from './errors.js'
 import { newId } from './ids.js'
@@ -96,4 +98,30 @@ export const removeWebhook = async (
 ): Promise<void> => {
   const row = await requireWebhook(ctx.db, scope, webhookId)
   await deleteWebhook(ctx.db, row.webhook_id)
+}
+
+/** The most deliveries one call of `/_keysmith/webhook_deliveries/list` returns. */
+export const maxDeliveriesListed = 100
+
+/**
+ * The workspace's webhook deliveries, newest first, each with every try (Keysmith's
+ * own endpoint: Seam's API has none). A webhook of another workspace is not found.
+ */
+export const listWebhookDeliveries = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  input: {
+    webhook_id?: string | undefined
+    status?: 'pending' | 'delivered' | 'failed' | undefined
+    limit?: number | undefined
+  },
+): Promise<WebhookDelivery[]> => {
+  if (input.webhook_id !== undefined) await requireWebhook(ctx.db, scope, input.webhook_id)
+  const reports = await listDeliveries(ctx.db, {
+    workspace_id: scope.workspace_id,
+    webhook_id: input.webhook_id,
+    status: input.status,
+    limit: input.limit ?? 50,
+  })
+  return reports.map(toWebhookDelivery)
 }

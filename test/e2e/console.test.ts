@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core'
 import type { DatabaseKind } from '../support/databases.js'
-import { frontDesk, since } from '../support/sandbox.js'
+import { eventually } from '../support/poll.js'
+import { frontDesk, hotel, since } from '../support/sandbox.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
 
 /**
@@ -337,13 +338,26 @@ const browserSuite = (kind: DatabaseKind) => {
 
     await openPage('Webhooks')
     await page.getByLabel('URL').fill('http://127.0.0.1:9/keysmith-hook')
-    await page.getByLabel('Event types').fill('access_method.issued')
+    await page.getByLabel('Event types').fill('acs_user.created')
     await page.getByRole('button', { name: 'Add webhook' }).click()
     const row = page
       .locator('tr[data-webhook]')
       .filter({ hasText: 'http://127.0.0.1:9/keysmith-hook' })
     await row.waitFor()
-    assert.match(await row.innerText(), /access_method\.issued/)
+    assert.match(await row.innerText(), /acs_user\.created/)
+    // An event it asks for is delivered to a port nobody listens on: the delivery and
+    // its failed try show on the page.
+    await server.current.seam().acs.users.create({ acs_system_id: hotel, full_name: 'Hook Guest' })
+    const delivery = page.locator('tr[data-delivery]').filter({ hasText: 'acs_user.created' })
+    await eventually(
+      async () => {
+        await page.getByRole('button', { name: 'Refresh deliveries' }).click()
+        return (await delivery.locator('li').count()) > 0 ? true : undefined
+      },
+      { what: 'the delivery and its first try on the page' },
+    )
+    assert.match(await delivery.innerText(), /Try 1, .*: /)
+    assert.match(await delivery.innerText(), /http:\/\/127\.0\.0\.1:9\/keysmith-hook/)
     await row
       .getByRole('button', { name: 'Delete the webhook to http://127.0.0.1:9/keysmith-hook' })
       .click()

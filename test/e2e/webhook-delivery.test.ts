@@ -231,6 +231,70 @@ forEachDatabase('webhooks', (kind) => {
     }
   })
 
+  test('POST /_keysmith/webhook_deliveries/list: each delivery of the workspace with every try; another workspace sees none', async () => {
+    const seam = server.current.seam()
+    const flaky = new WebhookReceiver()
+    flaky.answer = (_receipt, index) => (index < 1 ? 500 : 204)
+    await flaky.start()
+    const list = async (body: unknown, apiKey?: string) => {
+      const response = await server.current.fetch('/_keysmith/webhook_deliveries/list', {
+        json: body,
+        ...(apiKey ? { headers: { authorization: `Bearer ${apiKey}` } } : {}),
+      })
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+    }
+    try {
+      const webhook = await seam.webhooks.create({
+        url: flaky.url,
+        event_types: ['acs_user.created'],
+      })
+      await seam.acs.users.create({ acs_system_id: hotel, full_name: 'Listed Guest' })
+      type Listed = {
+        webhook_delivery_id: string
+        webhook_id: string
+        event_type: string
+        status: string
+        attempts: { attempt_number: number; status_code: number | null }[]
+      }
+      const delivered = await eventually(
+        async () => {
+          const { body } = await list({ webhook_id: webhook.webhook_id })
+          const [delivery] = body.webhook_deliveries as Listed[]
+          return delivery?.status === 'delivered' ? delivery : undefined
+        },
+        { what: 'the delivery, delivered' },
+      )
+      assert.equal(delivered.webhook_id, webhook.webhook_id)
+      assert.equal(delivered.event_type, 'acs_user.created')
+      assert.deepEqual(
+        delivered.attempts.map((a) => [a.attempt_number, a.status_code]),
+        [
+          [1, 500],
+          [2, 204],
+        ],
+      )
+      assert.equal(flaky.receipts[0]?.headers['webhook-id'], delivered.webhook_delivery_id)
+      // Filters, and the same credentials as /webhooks/list.
+      const failed = await list({ webhook_id: webhook.webhook_id, status: 'failed' })
+      assert.deepEqual(failed.body.webhook_deliveries, [])
+      assert.equal((await list({ status: 'lost' })).status, 400)
+      assert.equal((await list({ limit: 1_000 })).status, 400)
+      assert.equal((await list({ webhook_ids: [] })).status, 400)
+      const refused = await list({}, 'seam_not_a_key_at_all')
+      assert.equal(refused.status, 401)
+      // Another workspace neither sees the deliveries nor finds the webhook.
+      const other = await server.current.createWorkspace('Deliveries elsewhere')
+      const elsewhere = await list({}, other.apiKey)
+      assert.deepEqual(elsewhere.body.webhook_deliveries, [])
+      const foreign = await list({ webhook_id: webhook.webhook_id }, other.apiKey)
+      assert.equal(foreign.status, 404)
+      assert.equal((foreign.body.error as { type: string }).type, 'webhook_not_found')
+      await seam.webhooks.delete({ webhook_id: webhook.webhook_id })
+    } finally {
+      await flaky.stop()
+    }
+  })
+
   test("a receiver that does not answer holds up no other webhook's deliveries, and is retried after the timeout", async () => {
     const seam = server.current.seam()
     const slow = new WebhookReceiver()

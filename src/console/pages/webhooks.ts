@@ -1,19 +1,79 @@
-import { call, type Webhook } from '../api.js'
+import { call, type Webhook, type WebhookDelivery } from '../api.js'
 import { pageHeading } from '../common.js'
-import { button, field, form, h, show, showError, showStatus, statusLine, table } from '../dom.js'
+import {
+  button,
+  field,
+  form,
+  h,
+  show,
+  showError,
+  showStatus,
+  statusLine,
+  table,
+  when,
+} from '../dom.js'
+
+/** One try in words: the receiver's status, or why no answer came. */
+const tryText = (attempt: WebhookDelivery['attempts'][number]): string =>
+  `Try ${attempt.attempt_number}, ${when(attempt.attempted_at)}: ${
+    attempt.status_code !== null ? `HTTP ${attempt.status_code}` : (attempt.error ?? 'no answer')
+  } (${attempt.duration_ms} ms)`
+
+const deliveriesTable = (deliveries: WebhookDelivery[]): HTMLElement =>
+  deliveries.length === 0
+    ? h('p', {}, 'No deliveries yet: they start with the next event a webhook asks for.')
+    : table(
+        'Deliveries, newest first',
+        ['Event', 'Webhook', 'Status', 'Tries'],
+        deliveries.map((delivery) =>
+          h(
+            'tr',
+            { 'data-delivery': delivery.webhook_delivery_id, 'data-status': delivery.status },
+            h('th', { scope: 'row' }, delivery.event_type, h('br'), when(delivery.created_at)),
+            h('td', {}, delivery.url),
+            h(
+              'td',
+              {},
+              delivery.status === 'pending' && delivery.next_attempt_at
+                ? `pending (next try ${when(delivery.next_attempt_at)})`
+                : delivery.status,
+            ),
+            h(
+              'td',
+              {},
+              delivery.attempts.length === 0
+                ? 'not tried yet'
+                : h(
+                    'ol',
+                    { class: 'tries' },
+                    ...delivery.attempts.map((a) => h('li', {}, tryText(a))),
+                  ),
+            ),
+          ),
+        ),
+      )
 
 /**
- * The workspace's webhooks (/webhooks/list, create, delete). Seam's API, which
- * Keysmith serves, has no endpoint listing a webhook's deliveries and their tries, so
- * the console cannot show them: the server logs each delivery and counts them in
- * /metrics (`keysmith_webhook_deliveries`).
+ * The workspace's webhooks (/webhooks/list, create, delete) and their deliveries with
+ * every try. Seam's API has no endpoint for deliveries: they come from Keysmith's own
+ * `/_keysmith/webhook_deliveries/list`, which takes the same API key.
  */
 export const renderWebhooks = async (main: HTMLElement): Promise<void> => {
   const list = h('div', { class: 'scroll' })
+  const deliveries = h('div', { class: 'scroll', 'data-role': 'deliveries' })
   const line = statusLine({ 'data-role': 'webhooks-status' })
+
+  const loadDeliveries = async () => {
+    const { webhook_deliveries } = await call<{ webhook_deliveries: WebhookDelivery[] }>(
+      '/_keysmith/webhook_deliveries/list',
+      { limit: 50 },
+    )
+    show(deliveries, deliveriesTable(webhook_deliveries))
+  }
 
   const load = async () => {
     const { webhooks } = await call<{ webhooks: Webhook[] }>('/webhooks/list')
+    await loadDeliveries()
     show(
       list,
       webhooks.length === 0
@@ -91,11 +151,20 @@ export const renderWebhooks = async (main: HTMLElement): Promise<void> => {
       h('button', { type: 'submit' }, 'Add webhook'),
     ),
     line,
+    h('h2', { id: 'deliveries-heading' }, 'Deliveries'),
     h(
       'p',
       { class: 'hint' },
-      "Deliveries and their retries are not part of Seam's API, so they are not listed here: the server logs each one and counts them in /metrics.",
+      "Each event sent to a webhook, with every try (Keysmith's own endpoint: Seam's API has none).",
     ),
+    button('Refresh deliveries', async () => {
+      try {
+        await loadDeliveries()
+      } catch (error) {
+        showError(line, error)
+      }
+    }),
+    deliveries,
   )
   await load()
 }
