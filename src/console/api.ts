@@ -142,11 +142,6 @@ export interface AcsCredential {
   starts_at?: string | null
   ends_at?: string | null
   warnings: Warning[]
-  visionline_metadata?: {
-    guest_acs_entrance_ids?: string[]
-    common_acs_entrance_ids?: string[]
-    is_valid?: boolean
-  }
 }
 
 export interface ScanResult {
