@@ -1,4 +1,5 @@
 import type { AcsAccessGroup, AcsEntrance, AcsUser, RouteRequestBody } from '@seamapi/types/connect'
+import { findAccessMethodOfCredential } from '../db/access-grants.js'
 import {
   accessGroupEntrances,
   accessGroupUsers,
@@ -166,6 +167,8 @@ export const syncGroupAccess = async (
   if (!system || !providers.forSystem(system.external_type).traits.accessGroups) return
   const entranceIds = await entranceIdsOfUserGroups(db, user.acs_user_id)
   for (const credential of await listAcsCredentialsOfUser(db, user.acs_user_id)) {
+    // A credential an Access Grant made opens the grant's entrances: the grant keeps it.
+    if (await findAccessMethodOfCredential(db, credential.acs_credential_id)) continue
     await changeCredentialAccess(db, providers, credential, { entranceIds }, now)
   }
 }
