@@ -102,6 +102,8 @@ export const createAcsCredential = async (
       : requestedEntranceIds
 
     if (traits.onePerUser?.includes(input.access_method)) {
+      // Locks the user: two requests at once cannot both give it its one card.
+      await requireAcsUser(db, scope, { acs_user_id: user.acs_user_id }, { forUpdate: true })
       const existing = (await listAcsCredentialsOfUser(db, user.acs_user_id)).find(
         (credential) => credential.access_method === input.access_method,
       )
