@@ -14,6 +14,7 @@ import * as auth from './migrations/0006_auth.js'
 import * as providerData from './migrations/0007_provider_data.js'
 import * as clientSessions from './migrations/0008_client_sessions.js'
 import * as bridges from './migrations/0009_bridges.js'
+import * as accessGroups from './migrations/0010_access_groups.js'
 import type { DB } from './schema.js'
 
 /** Every migration, in order. Both databases run the same ones. */
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0007_provider_data': providerData,
   '0008_client_sessions': clientSessions,
   '0009_bridges': bridges,
+  '0010_access_groups': accessGroups,
 }
 
 export interface Database {

@@ -186,6 +186,28 @@ export interface AcsCredentialsTable {
   updated_at: Date
 }
 
+export interface AcsAccessGroupsTable {
+  acs_access_group_id: string
+  workspace_id: string
+  acs_system_id: string
+  connected_account_id: string
+  name: string
+  /** The access system provider's data of the group, keyed by provider. */
+  provider_data: ColumnType<ProviderData, string | undefined, string>
+  created_at: Date
+}
+
+export interface AcsAccessGroupEntrancesTable {
+  acs_access_group_id: string
+  acs_entrance_id: string
+}
+
+export interface AcsAccessGroupUsersTable {
+  acs_access_group_id: string
+  acs_user_id: string
+  created_at: Date
+}
+
 export interface AcsCredentialEntrancesTable {
   acs_credential_id: string
   acs_entrance_id: string
@@ -203,7 +225,7 @@ export interface AcsCardsTable {
   acs_system_id: string
   card_number: string
   /** Its technology (see CardFormat in providers/types.ts). */
-  card_format: 'TLCode' | 'rfid48' | 'nfc_type2'
+  card_format: 'TLCode' | 'rfid48' | 'nfc_type2' | 'mifare_desfire'
   /** The credential written on the card (a copy of `contents.acs_credential_id`, indexed). */
   acs_credential_id: string | null
   /** Null for a blank card. */
@@ -498,6 +520,9 @@ export interface DB {
   acs_system_secrets: AcsSystemSecretsTable
   bridges: BridgesTable
   bridge_jobs: BridgeJobsTable
+  acs_access_groups: AcsAccessGroupsTable
+  acs_access_group_entrances: AcsAccessGroupEntrancesTable
+  acs_access_group_users: AcsAccessGroupUsersTable
 }
 
 /** A connection or an open transaction: repositories accept either. */
@@ -512,6 +537,7 @@ export type AcsEntranceRow = Selectable<AcsEntrancesTable>
 export type AcsUserRow = Selectable<AcsUsersTable>
 export type AcsCredentialRow = Selectable<AcsCredentialsTable>
 export type AcsCardRow = Selectable<AcsCardsTable>
+export type AcsAccessGroupRow = Selectable<AcsAccessGroupsTable>
 export type AcsEncoderRow = Selectable<AcsEncodersTable>
 export type ActionAttemptRow = Selectable<ActionAttemptsTable>
 export type EventRow = Selectable<EventsTable>

@@ -1,10 +1,12 @@
 import type { AcsCredential, AcsEntrance, RouteRequestBody } from '@seamapi/types/connect'
+import { entranceIdsOfUserGroups } from '../db/access-groups.js'
 import {
   findAcsCredential,
   findAcsCredentialsByIds,
   findAcsCredentialWithExtras,
   insertAcsCredential,
   listAcsCredentials,
+  listAcsCredentialsOfUser,
   setCredentialEntrances,
   updateAcsCredential,
 } from '../db/acs-credentials.js'
@@ -84,8 +86,54 @@ export const createAcsCredential = async (
       )
     }
 
-    const entranceIds = [...new Set(input.allowed_acs_entrance_ids ?? [])]
-    await assertEntrancesOfSystem(db, scope, entranceIds, system.acs_system_id)
+    const request = provider.readCredentialRequest(input)
+    if (request.problem) throw invalidInput(request.problem.message, request.problem.parameter)
+
+    const requestedEntranceIds = [...new Set(input.allowed_acs_entrance_ids ?? [])]
+    if (traits.accessGroups && requestedEntranceIds.length > 0) {
+      throw invalidInput(
+        `${system.external_type_display_name} gives access through access groups: add the ACS user to access groups (/acs/users/add_to_access_group) instead of naming entrances`,
+        'allowed_acs_entrance_ids',
+      )
+    }
+    await assertEntrancesOfSystem(db, scope, requestedEntranceIds, system.acs_system_id)
+    // In a system with access groups a credential opens the entrances of its user's groups.
+    const entranceIds = traits.accessGroups
+      ? await entranceIdsOfUserGroups(db, user.acs_user_id)
+      : requestedEntranceIds
+
+    if (traits.onePerUser?.includes(input.access_method)) {
+      // Locks the user: two requests at once cannot both give it its one card.
+      await requireAcsUser(db, scope, { acs_user_id: user.acs_user_id }, { forUpdate: true })
+      const existing = (await listAcsCredentialsOfUser(db, user.acs_user_id)).find(
+        (credential) => credential.access_method === input.access_method,
+      )
+      const choice = request.existing
+      if (choice?.update) {
+        if (!existing) {
+          throw invalidInput(
+            `ACS user ${user.acs_user_id} has no ${input.access_method} credential to update; ${choice.newHint}`,
+            choice.parameter,
+          )
+        }
+        // The user's existing card, with the doors of the user's groups now; when it
+        // was encoded and they changed, it needs encoding again.
+        const { credential } = await changeCredentialAccess(
+          db,
+          ctx.providers,
+          existing,
+          { entranceIds },
+          now,
+        )
+        return presentCredential(db, ctx.providers, credential, now)
+      }
+      if (existing) {
+        throw invalidInput(
+          `A ${system.external_type_display_name} user holds at most one ${input.access_method} credential, and ACS user ${user.acs_user_id} has ${existing.acs_credential_id}. To replace it (a lost card), delete it and create a new one${choice ? `; ${choice.updateHint}` : ''}`,
+          'access_method',
+        )
+      }
+    }
 
     const endsAt = parseOptionalTime(input.ends_at, 'ends_at') ?? null
     // A key card always carries a validity window; without starts_at it starts now.
@@ -94,7 +142,6 @@ export const createAcsCredential = async (
       (input.access_method === 'card' ? now : null)
     assertEndsAfterStarts(startsAt, endsAt)
 
-    const request = provider.readCredentialRequest(input)
     await assertLinkableCards(db, scope, request, system.acs_system_id)
     const row = await insertCredential(db, ctx.providers, {
       system,

@@ -37,6 +37,7 @@ const labels: Record<string, string> = {
   acs_entrance: 'Entrance',
   acs_user: 'ACS user',
   acs_credential: 'Credential',
+  acs_access_group: 'Access group',
   acs_encoder: 'Encoder',
   action_attempt: 'Action attempt',
   event: 'Event',

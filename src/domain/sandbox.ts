@@ -1,3 +1,4 @@
+import { insertAccessGroup } from '../db/access-groups.js'
 import { insertAcsCard, insertAcsEncoders } from '../db/acs-encoders.js'
 import { findAcsSystemsByIds, insertAcsEntrances } from '../db/acs-systems.js'
 import { insertAcsUser } from '../db/acs-users.js'
@@ -175,6 +176,20 @@ const seedSite = async (
     })
   }
   await insertAcsEncoders(db, encoders)
+  for (const group of site.accessGroups ?? []) {
+    await insertAccessGroup(
+      db,
+      {
+        acs_access_group_id: key(`access_group:${group.name}`),
+        workspace_id: workspaceId,
+        acs_system_id: acsSystemId,
+        connected_account_id: connectedAccountId,
+        name: group.name,
+        created_at: at(),
+      },
+      group.doors.map((door) => key(`entrance:${door}`)),
+    )
+  }
   for (const { acs_encoder_id } of encoders) {
     await recordEvent(db, workspaceId, 'acs_encoder.added', { ...system, acs_encoder_id }, now)
   }

@@ -1,4 +1,10 @@
-import type { AcsCredential, AcsSystem, AcsUser, RouteRequestBody } from '@seamapi/types/connect'
+import type {
+  AcsAccessGroup,
+  AcsCredential,
+  AcsSystem,
+  AcsUser,
+  RouteRequestBody,
+} from '@seamapi/types/connect'
 import type { AcsCredentialRow, AcsEntranceRow, AcsSystemRow, ProviderData } from '../db/schema.js'
 import type { CardState, CredentialImage, EncoderDriver } from './types.js'
 
@@ -113,6 +119,14 @@ export interface AccessSystemTraits {
    * re-encoding.
    */
   encodesCards: boolean
+  /**
+   * Access is given by access groups preconfigured with entrances (the sandbox seeds
+   * them): a credential opens the entrances of its user's groups, never entrances
+   * named on the credential, and follows the user's group changes.
+   */
+  accessGroups?: { type: NonNullable<AcsAccessGroup['external_type']>; name: string }
+  /** Access methods of which a user holds at most one credential (one card per user). */
+  onePerUser?: readonly AccessMethod[]
   /** Logo on the `acs_system` resource. */
   image?: { url: string; alt: string }
   /**
@@ -129,6 +143,14 @@ export interface CredentialRequestOptions {
   linkedCredentialIds: string[]
   /** The request parameter that named them, for errors. */
   linkedParameter: string
+  /**
+   * For access methods of which a user holds one (`traits.onePerUser`): whether the
+   * request updates the user's existing credential instead of assigning a new one,
+   * and the system's words for each choice, for errors.
+   */
+  existing?: { update: boolean; parameter: string; updateHint: string; newHint: string }
+  /** What is wrong with the system's part of the request: refused as `invalid_input`. */
+  problem?: { message: string; parameter: string }
 }
 
 /** How a new card takes part in a reservation (see domain/reservations.ts). */
@@ -196,6 +218,8 @@ export interface SandboxSite {
     mobileKey: boolean
   }[]
   encoders: string[]
+  /** Access groups of a system that gives access by groups, each with its doors. */
+  accessGroups?: { name: string; doors: string[] }[]
   /** The blank card lying on each encoder at first. */
   blankCard?(): CardState
   /** Guests who came with the system (no creation events), each with a card waiting to be encoded. */

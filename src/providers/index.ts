@@ -1,6 +1,7 @@
 import type { AccessSystemProvider } from './access-system.js'
 import { keysmithCards } from './keysmith-cards/index.js'
 import { saltoKs } from './salto-ks/index.js'
+import { saltoSpace } from './salto-space/index.js'
 import type { ProviderSettings } from './settings.js'
 import { unknownSystem } from './unknown.js'
 import { visionline } from './visionline/index.js'
@@ -16,6 +17,7 @@ export type { ProviderSettings } from './settings.js'
 const accessSystems: ReadonlyArray<(settings: ProviderSettings) => AccessSystemProvider> = [
   visionline,
   saltoKs,
+  saltoSpace,
   keysmithCards,
 ]
 

@@ -6,8 +6,12 @@ import type { CardContents, ProviderData } from '../db/schema.js'
  * database: the domain hands it everything it needs and persists what it returns.
  */
 
-/** `nfc_type2`: an NFC Forum Type 2 tag (NTAG213/215/216) carrying an NDEF message. */
-export type CardFormat = 'TLCode' | 'rfid48' | 'nfc_type2'
+/**
+ * `nfc_type2`: an NFC Forum Type 2 tag (NTAG213/215/216) carrying an NDEF message;
+ * `mifare_desfire`: a MIFARE DESFire card, as access systems with their own card
+ * encoders (an NCoder) write them.
+ */
+export type CardFormat = 'TLCode' | 'rfid48' | 'nfc_type2' | 'mifare_desfire'
 
 /** A physical key card: its printed number, its technology, and what is written on it. */
 export interface CardState<Contents extends CardContents = CardContents> {

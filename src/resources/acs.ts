@@ -1,4 +1,5 @@
 import type {
+  AcsAccessGroup,
   AcsCredential,
   AcsEncoder,
   AcsEntrance,
@@ -6,6 +7,7 @@ import type {
   AcsUser,
 } from '@seamapi/types/connect'
 import type {
+  AcsAccessGroupRow,
   AcsCredentialRow,
   AcsEncoderRow,
   AcsEntranceRow,
@@ -83,6 +85,32 @@ export const toAcsEntrance = (
   warnings: [],
   ...row.provider_metadata,
 })
+
+/** An access group; its brand type comes from its access system's provider. */
+export const toAcsAccessGroup = (
+  row: AcsAccessGroupRow,
+  provider: AccessSystemProvider,
+): AcsAccessGroup | undefined => {
+  const external = provider.traits.accessGroups
+  if (!external) return undefined
+  return {
+    acs_access_group_id: row.acs_access_group_id,
+    acs_system_id: row.acs_system_id,
+    workspace_id: row.workspace_id,
+    connected_account_id: row.connected_account_id,
+    name: row.name,
+    display_name: row.name,
+    access_group_type: external.type,
+    access_group_type_display_name: external.name,
+    external_type: external.type,
+    external_type_display_name: external.name,
+    created_at: iso(row.created_at),
+    errors: [],
+    warnings: [],
+    pending_mutations: [],
+    is_managed: true,
+  }
+}
 
 export const toAcsUser = (
   row: AcsUserRow,

@@ -1,6 +1,7 @@
 import type { RouteDefinition } from '../http/route.js'
 import { accessGrantRoutes } from './access-grants.js'
 import { accessMethodRoutes } from './access-methods.js'
+import { acsAccessGroupRoutes } from './acs/access-groups.js'
 import { acsCredentialRoutes } from './acs/credentials.js'
 import { acsEncoderRoutes } from './acs/encoders.js'
 import { acsEntranceRoutes } from './acs/entrances.js'
@@ -21,6 +22,7 @@ export const routes: RouteDefinition[] = [
   ...acsEntranceRoutes,
   ...acsUserRoutes,
   ...acsCredentialRoutes,
+  ...acsAccessGroupRoutes,
   ...acsEncoderRoutes,
   ...actionAttemptRoutes,
   ...eventRoutes,

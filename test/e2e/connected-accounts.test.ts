@@ -20,7 +20,11 @@ forEachDatabase('connected accounts', (kind) => {
     const seam = server.current.seam()
     const accounts = await seam.connectedAccounts.list()
     for (const account of accounts) assertResource('connected_account', account)
-    assert.deepEqual(accounts.map((a) => a.account_type).sort(), ['salto_ks', 'visionline'])
+    assert.deepEqual(accounts.map((a) => a.account_type).sort(), [
+      'salto_ks',
+      'salto_space',
+      'visionline',
+    ])
     for (const account of accounts) {
       assert.deepEqual(account.errors, [])
       assert.deepEqual(account.warnings, [])
@@ -57,8 +61,8 @@ forEachDatabase('connected accounts', (kind) => {
     )
     assert.deepEqual(await seam.connectedAccounts.list({ custom_metadata_has: { x: 'y' } }), [])
     assert.deepEqual(
-      (await seam.connectedAccounts.list({ search: 'salto' })).map((a) => a.account_type),
-      ['salto_ks'],
+      (await seam.connectedAccounts.list({ search: 'salto' })).map((a) => a.account_type).sort(),
+      ['salto_ks', 'salto_space'],
     )
     // custom_metadata replaces the whole object.
     // (A null value leaves its key out; the SDK's types do not let one through.)

@@ -52,7 +52,6 @@ const hotelAccount = '11111111-1111-1111-1111-222222222222'
 /** Id kinds Keysmith keeps no objects of (device, access code, ...): nothing to name. */
 const notKept = new Set([
   'access_code',
-  'acs_access_group',
   'connect_webview',
   'customer',
   'customization_profile',
@@ -263,6 +262,7 @@ interface Objects {
   webhook: string
   session: string
   event: string
+  group: string
 }
 
 /** A guest with everything a guest has, in the workspace `seam` opens. */
@@ -309,7 +309,11 @@ const populate = async (
     user_identity_ids: [identity.user_identity_id],
   })
   const [event] = await seam.events.list({ since, limit: 1 })
+  // An access group the sandbox came with (its Salto Space site's).
+  const [group] = await seam.acs.accessGroups.list()
+  assert.ok(group, 'the sandbox has access groups')
   return {
+    group: group.acs_access_group_id,
     identity: identity.user_identity_id,
     user: user.acs_user_id,
     credential: credential.acs_credential_id,
@@ -334,6 +338,7 @@ const valuesOf = (
   acs_encoder: ids.encoder,
   connected_account: ids.account,
   acs_user: o.user,
+  acs_access_group: o.group,
   acs_credential: o.credential,
   action_attempt: o.attempt,
   event: o.event,

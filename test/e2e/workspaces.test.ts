@@ -43,7 +43,9 @@ const snapshot = async (seam: SeamHttp) => {
     acs_system_ids: systems.map((s) => s.acs_system_id),
   })
   const events = await seam.events.list({ since })
+  const groups = await seam.acs.accessGroups.list()
   return {
+    accessGroups: groups.map((g) => [g.acs_access_group_id, g.acs_system_id, g.name]),
     systems: systems.map((s) => [s.acs_system_id, s.name, s.external_type, s.connected_account_id]),
     entrances: entrances.map((e) => [e.acs_entrance_id, e.acs_system_id, e.display_name]),
     encoders: encoders.map((e) => [e.acs_encoder_id, e.acs_system_id, e.display_name]),
@@ -90,10 +92,11 @@ forEachDatabase('workspaces', (kind) => {
   test('reset_sandbox: a RESET_SANDBOX_WORKSPACE attempt that restores the sandbox with the same ids', async () => {
     const seam = server.current.seam()
     const seeded = await snapshot(seam)
-    assert.equal(seeded.systems.length, 2)
-    assert.equal(seeded.entrances.length, 29)
-    assert.equal(seeded.encoders.length, 2)
-    assert.equal(seeded.eventTypes.length, 2 + 2 + 29 + 2)
+    assert.equal(seeded.systems.length, 3)
+    assert.equal(seeded.entrances.length, 35)
+    assert.equal(seeded.encoders.length, 3)
+    assert.equal(seeded.accessGroups.length, 3)
+    assert.equal(seeded.eventTypes.length, 3 + 3 + 35 + 3)
 
     // Things made in the sandbox.
     const guest = await encodeGuest(seam, 'Before Reset', frontDesk)
@@ -196,7 +199,7 @@ forEachDatabase('workspaces', (kind) => {
     assert.equal(attempt.status, 'success')
     assert.equal(attempt.action_type, 'RESET_SANDBOX_WORKSPACE')
     assert.deepEqual(fullNames(await seam.acs.users.list()), [sandboxGuest.fullName])
-    assert.equal((await seam.acs.entrances.list({ limit: 1000 })).length, 29)
+    assert.equal((await seam.acs.entrances.list({ limit: 1000 })).length, 35)
   })
 
   test('two resets at once both succeed and seed the sandbox once', async () => {
@@ -236,7 +239,7 @@ forEachDatabase('workspaces', (kind) => {
     assert.equal(workspace.workspace_id, created.workspaceId)
     assert.equal(workspace.is_sandbox, true)
     const seeded = await snapshot(seam)
-    assert.equal(seeded.entrances.length, 29)
+    assert.equal(seeded.entrances.length, 35)
     assert.ok(seeded.systems.every(([id]) => id !== hotel))
 
     const sandbox = s.seam()

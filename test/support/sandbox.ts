@@ -13,6 +13,11 @@ export const sandboxGuest = {
   acsUserId: '0fc82df4-391b-4d00-a234-86378f1c3952',
   acsCredentialId: 'a383871c-331a-42ae-af66-146824505187',
 }
+/** The sandbox's Salto ProAccess Space site (access groups, one NCoder). */
+export const spaceOffices = '44444444-4444-4444-4444-111111111111'
+export const spaceEmployees = '44444444-4444-4444-4444-333333333333'
+export const spaceFacilities = '44444444-4444-4444-4444-444444444444'
+export const spaceNcoder = '44444444-4444-4444-4444-555555555555'
 /** Full names of ACS users, to compare a list with what the sandbox starts with. */
 export const fullNames = (users: readonly { full_name?: string | null }[]): (string | null)[] =>
   users.map((u) => u.full_name ?? null)

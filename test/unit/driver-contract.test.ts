@@ -8,6 +8,11 @@ import { encodeCard, wrapNdef } from '../../src/cards/format.js'
 import { createBridgeDriver } from '../../src/providers/keysmith-cards/bridge-driver.js'
 import type { KeysmithCardImage } from '../../src/providers/keysmith-cards/card.js'
 import { newSystemKeys } from '../../src/providers/keysmith-cards/keys.js'
+import type { SaltoSpaceCredentialImage } from '../../src/providers/salto-space/card.js'
+import {
+  blankCard as blankSaltoSpaceCard,
+  createSandboxSaltoSpaceDriver,
+} from '../../src/providers/salto-space/sandbox-driver.js'
 import type {
   BridgeDispatch,
   CredentialImage,
@@ -47,6 +52,31 @@ runDriverContract('sandbox Visionline', {
   changed: (credential: CredentialImage) => ({
     ...credential,
     ends_at: '2025-07-16T11:00:00.000Z',
+  }),
+})
+
+runDriverContract('sandbox Salto Space NCoder', {
+  createDriver: ({ slow }) =>
+    createSandboxSaltoSpaceDriver({ delayMs: slow ? 10_000 : 0 }) as unknown as EncoderDriver,
+  blankCard: (): KnownCard => ({ ...blankSaltoSpaceCard(), acs_card_id: randomUUID() }),
+  placeCard: () => {},
+  takeCard: () => {},
+  credential: (): SaltoSpaceCredentialImage => ({
+    acs_credential_id: randomUUID(),
+    card_format: 'mifare_desfire',
+    card_holder: 'Jane Doe',
+    salto_space_key_id: '7',
+    starts_at: '2025-03-01T09:00:00.000Z',
+    ends_at: '2025-09-01T18:00:00.000Z',
+    acs_entrance_ids: ['48ebfb50-c531-43c5-b9ea-409f26dabbd7'],
+  }),
+  // A change of the user's access groups: the card opens other doors.
+  changed: (credential: CredentialImage) => ({
+    ...credential,
+    acs_entrance_ids: [
+      '48ebfb50-c531-43c5-b9ea-409f26dabbd7',
+      '5f4e3d2c-1b0a-9f8e-7d6c-5b4a3c2d1e0f',
+    ],
   }),
 })
 

@@ -27,13 +27,29 @@ const sharedFolders = new Set(['sandbox'])
  * system, whose first word is the product's name (everywhere): its brand is the
  * whole "Keysmith Cards" (`keysmith cards verify` and `bridge cards place|take`, commands, are not the brand).
  */
+const firstWord = (folder: string): string => folder.split('-')[0] ?? folder
 const brandWord = (folder: string): string =>
   folder === 'keysmith-cards'
     ? 'keysmith[_-]cards|keysmith cards(?! (verify|place|take))'
-    : (folder.split('-')[0] ?? folder)
-const brands = brandFolders
-  .filter((folder) => !sharedFolders.has(folder))
-  .map((folder) => ({ folder, word: brandWord(folder) }))
+    : firstWord(folder)
+const systemFolders = brandFolders.filter((folder) => !sharedFolders.has(folder))
+/**
+ * A maker with several systems (Salto KS, Salto Space) is one brand word guarding
+ * all of its folders; each system's full name (`salto[ _-]?space`) must also stay out
+ * of its siblings' folders.
+ */
+const brands = [
+  ...systemFolders.map((folder) => ({
+    folder,
+    word: brandWord(folder),
+    home: systemFolders.filter((other) => firstWord(other) === firstWord(folder)),
+  })),
+  ...systemFolders
+    .filter((folder) =>
+      systemFolders.some((o) => o !== folder && firstWord(o) === firstWord(folder)),
+    )
+    .map((folder) => ({ folder, word: folder.split('-').join('[ _-]?'), home: [folder] })),
+]
 
 const exempt = (path: string): boolean =>
   path === join('src', 'providers', 'index.ts') || path.startsWith(join('src', 'db', 'migrations'))
@@ -47,9 +63,10 @@ const sourceFiles = (dir: string): string[] =>
 
 describe('provider boundaries', () => {
   test('the access systems are the provider folders', () => {
-    assert.deepEqual(brands.map((b) => b.folder).sort(), [
+    assert.deepEqual(systemFolders.sort(), [
       'keysmith-cards',
       'salto-ks',
+      'salto-space',
       'visionline',
     ])
   })
@@ -60,8 +77,8 @@ describe('provider boundaries', () => {
       const path = relative(root, file)
       if (exempt(path)) continue
       const lines = readFileSync(file, 'utf8').split('\n')
-      for (const { folder, word } of brands) {
-        if (path.startsWith(join('src', 'providers', folder) + sep)) continue
+      for (const { word, home } of brands) {
+        if (home.some((folder) => path.startsWith(join('src', 'providers', folder) + sep))) continue
         const pattern = new RegExp(word, 'i')
         lines.forEach((line, index) => {
           if (pattern.test(line))
