@@ -138,10 +138,45 @@ const openPostgres = (databaseUrl: string): Database => {
   }
 }
 
+/**
+ * PGlite's own start parameters (its defaults in 0.5.16: one backend, no parallel
+ * workers, synchronous I/O) plus a smaller buffer pool. PostgreSQL's default
+ * `shared_buffers` of 128 MB is allocated and zeroed inside the WASM memory at start, so
+ * every embedded database paid 128 MB of resident memory for a cache its data (a few MB
+ * for a hotel) never fills; 16 MB took the process from about 400 to 280 MB idle
+ * (README, benchmark). Pages not in the pool are read from the data folder through the
+ * operating system's file cache. PGlite copies these to the short-lived instance that
+ * runs initdb on a fresh folder, so that one shrinks too.
+ */
+const pgliteStartParams = [
+  '--single',
+  '-F',
+  '-O',
+  '-j',
+  '-c',
+  'search_path=public',
+  '-c',
+  'exit_on_error=false',
+  '-c',
+  'log_checkpoints=false',
+  '-c',
+  'max_worker_processes=0',
+  '-c',
+  'max_parallel_workers=0',
+  '-c',
+  'max_parallel_workers_per_gather=0',
+  '-c',
+  'io_method=sync',
+  '-c',
+  'max_parallel_maintenance_workers=0',
+  '-c',
+  'shared_buffers=16MB',
+]
+
 const openPglite = async (dataDir: string): Promise<Database> => {
   const unlock = lockDataDir(dataDir)
   try {
-    const pglite = await PGlite.create(join(dataDir, 'pgdata'))
+    const pglite = await PGlite.create(join(dataDir, 'pgdata'), { startParams: pgliteStartParams })
     const db = new Kysely<DB>({ dialect: withDeadlines(new PGliteDialect({ pglite })) })
     return {
       db,
