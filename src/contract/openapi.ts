@@ -1,5 +1,3 @@
-import { openapi } from '@seamapi/types/connect'
-
 /**
  * The pinned Seam OpenAPI document (from `@seamapi/types`) is the contract: request
  * validation, GET query decoding, event descriptions and the tests' response checks
@@ -25,7 +23,21 @@ interface Document {
   servers?: { url: string }[]
 }
 
-const document = openapi as unknown as Document
+/**
+ * The document is read from its own module of the pinned package, not through
+ * `@seamapi/types/connect`: that entry also builds every zod schema of the API, which
+ * nothing here uses and which held about 11 MB of heap in every process (README,
+ * benchmark). The package's exports map names no such entry, so the file is found next
+ * to the one it does name (`connect.js` re-exports `lib/seam/connect/openapi.js`); a
+ * release that moves it fails at start-up and in every test, never silently.
+ */
+const openapiModule = new URL(
+  './lib/seam/connect/openapi.js',
+  import.meta.resolve('@seamapi/types/connect'),
+)
+const { default: openapi } = (await import(openapiModule.href)) as { default: unknown }
+
+const document = openapi as Document
 
 const httpMethods: readonly HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete']
 

@@ -120,7 +120,11 @@ const nulParameter = (value: unknown): string | undefined => {
  * Compiling a validator takes milliseconds, and there are two per route: none is
  * compiled at start-up. A route's validators are compiled on its first request, or
  * earlier in the background once `warmUpContracts()` is called (after the server
- * listens), one per turn of the event loop so no request waits behind them.
+ * listens), one per turn of the event loop so no request waits behind them. Only the
+ * validator every request runs is warmed up: the one that explains a refusal is
+ * compiled on a route's first refused request (under 3 ms for the largest schema on a
+ * loaded 2-core machine), since warming both for all 300-odd routes held about 30 MB
+ * of heap that most routes never use (README, benchmark).
  */
 const warmUps: (() => unknown)[] = []
 let warming = false
@@ -154,7 +158,7 @@ export const requestContract = <T>(path: string): RequestContract<T> => {
     explain ??= ajv.allErrors.compile(completed())
     return explain
   }
-  warmUps.push(prepareValidate, prepare)
+  warmUps.push(prepareValidate)
   /** Every problem of a value `validate` refused, found at a bounded cost. */
   const refusal = (value: unknown): DomainError => {
     explain = prepare()
