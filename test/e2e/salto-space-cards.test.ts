@@ -104,7 +104,7 @@ forEachDatabase('Salto ProAccess Space cards and access groups', (kind) => {
     assert.equal(cardCredential.external_type, 'salto_space_key')
     // The card opens the doors of both groups.
     assert.deepEqual(await doorsOf(seam, cardCredential.acs_credential_id), [
-      'Main Entrance',
+      'Front Door',
       'Meeting Room',
       'Office 101',
       'Parking',
@@ -160,7 +160,7 @@ forEachDatabase('Salto ProAccess Space cards and access groups', (kind) => {
     assert.equal(updated.acs_credential_id, cardCredential.acs_credential_id)
     assert.ok(updated.warnings.some((w) => w.warning_code === 'needs_to_be_reissued'))
     assert.deepEqual(await doorsOf(seam, updated.acs_credential_id), [
-      'Main Entrance',
+      'Front Door',
       'Meeting Room',
       'Office 101',
       'Parking',
@@ -256,7 +256,7 @@ forEachDatabase('Salto ProAccess Space cards and access groups', (kind) => {
       acs_access_group_id: spaceFacilities,
       acs_user_id: user.acs_user_id,
     })
-    assert.deepEqual(await doorsOf(seam, card.acs_credential_id), ['Main Entrance', 'Server Room'])
+    assert.deepEqual(await doorsOf(seam, card.acs_credential_id), ['Front Door', 'Server Room'])
     assert.equal(await hasReissueWarning(seam, card.acs_credential_id), false)
     await encode(seam, card.acs_credential_id)
     assert.equal(await hasReissueWarning(seam, card.acs_credential_id), false)
@@ -279,7 +279,7 @@ forEachDatabase('Salto ProAccess Space cards and access groups', (kind) => {
     })
     assert.equal(await hasReissueWarning(seam, card.acs_credential_id), true)
     assert.deepEqual(await doorsOf(seam, card.acs_credential_id), [
-      'Main Entrance',
+      'Front Door',
       'Meeting Room',
       'Server Room',
     ])
@@ -350,7 +350,7 @@ forEachDatabase('Salto ProAccess Space cards and access groups', (kind) => {
     for (const entrance of entrances) assertResource('acs_entrance', entrance)
     assert.deepEqual(
       entrances.map((e) => e.display_name),
-      ['Main Entrance', 'Parking', 'Office 101', 'Meeting Room'],
+      ['Front Door', 'Parking', 'Office 101', 'Meeting Room'],
     )
 
     // By user identity: the identity's ACS user in the group's system.

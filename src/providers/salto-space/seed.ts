@@ -29,7 +29,7 @@ const door = (name: string, index: number, room: string) => ({
 })
 
 const doors: [string, string][] = [
-  ['Main Entrance', 'Lobby'],
+  ['Front Door', 'Lobby'],
   ['Parking', 'Garage'],
   ['Office 101', 'First floor'],
   ['Office 102', 'First floor'],
@@ -60,8 +60,8 @@ export const sandboxOffices: SandboxSite = {
   encoders: ['Reception NCoder'],
   blankCard,
   accessGroups: [
-    { name: 'Employees', doors: ['Main Entrance', 'Parking', 'Office 101', 'Meeting Room'] },
-    { name: 'Facilities', doors: ['Main Entrance', 'Server Room'] },
-    { name: 'Visitors', doors: ['Main Entrance', 'Meeting Room'] },
+    { name: 'Employees', doors: ['Front Door', 'Parking', 'Office 101', 'Meeting Room'] },
+    { name: 'Facilities', doors: ['Front Door', 'Server Room'] },
+    { name: 'Visitors', doors: ['Front Door', 'Meeting Room'] },
   ],
 }
