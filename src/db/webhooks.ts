@@ -249,3 +249,18 @@ export const listDeliveries = async (
     attempts: attempts.filter((a) => a.delivery_id === d.delivery_id),
   }))
 }
+
+/** How many deliveries wait to be sent and how many were given up (for /metrics). */
+export const countUnsettledDeliveries = async (
+  db: Executor,
+): Promise<{ pending: number; failed: number }> => {
+  const rows = await db
+    .selectFrom('webhook_deliveries')
+    .select(['status', (eb) => eb.fn.countAll<string>().as('count')])
+    .where('status', 'in', ['pending', 'failed'])
+    .groupBy('status')
+    .execute()
+  const count = (status: DeliveryStatus) =>
+    Number(rows.find((row) => row.status === status)?.count ?? 0)
+  return { pending: count('pending'), failed: count('failed') }
+}

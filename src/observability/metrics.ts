@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { Database } from '../db/database.js'
+import { countUnsettledDeliveries } from '../db/webhooks.js'
 import type { FinishedAttempt } from '../jobs/runner.js'
 
 /**
@@ -58,18 +59,10 @@ export const createMetrics = (database: Database): Metrics => {
     async collect() {
       // While the database is away /metrics still answers (an outage is when it is
       // read most), with the figures last read.
-      const rows = await database.db
-        .selectFrom('webhook_deliveries')
-        .select(['status', (eb) => eb.fn.countAll<string>().as('count')])
-        .where('status', 'in', ['pending', 'failed'])
-        .groupBy('status')
-        .execute()
-        .catch(() => undefined)
-      if (!rows) return
+      const counts = await countUnsettledDeliveries(database.db).catch(() => undefined)
+      if (!counts) return
       this.reset()
-      for (const status of ['pending', 'failed'] as const) {
-        this.set({ status }, Number(rows.find((row) => row.status === status)?.count ?? 0))
-      }
+      for (const status of ['pending', 'failed'] as const) this.set({ status }, counts[status])
     },
   })
   new Gauge({
