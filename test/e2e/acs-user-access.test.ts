@@ -34,6 +34,21 @@ const credentialDoors = async (seam: SeamHttp, acsCredentialId: string): Promise
   return entrances.map((e) => e.display_name).sort()
 }
 
+/**
+ * Assigns or unassigns through the SDK (which answers nothing: the document's
+ * operation has no response key) and returns the credential as it is now.
+ */
+const moved = async (
+  seam: SeamHttp,
+  call: SeamHttp['acs']['credentials']['assign'] | SeamHttp['acs']['credentials']['unassign'],
+  body: Parameters<SeamHttp['acs']['credentials']['assign']>[0],
+) => {
+  await call.call(seam.acs.credentials, body)
+  const credential = await seam.acs.credentials.get({ acs_credential_id: body.acs_credential_id })
+  assertResource('acs_credential', credential)
+  return credential
+}
+
 const invalidatedEvents = async (seam: SeamHttp, acsCredentialId: string) => {
   const events = await seam.events.list({
     since,
@@ -277,3 +292,206 @@ forEachDatabase(
     })
   },
 )
+
+forEachDatabase('ACS credentials: assign and unassign', (kind) => {
+  const server = useServer(kind)
+
+  test('a hotel card moves to another user with its entrances, then is left with none', async () => {
+    const seam = server.current.seam()
+    const { user: first, credential } = await newCardCredential(seam, 'First Holder')
+    const second = await seam.acs.users.create({ acs_system_id: hotel, full_name: 'Second Holder' })
+    const assigned = await moved(seam, seam.acs.credentials.assign, {
+      acs_credential_id: credential.acs_credential_id,
+      acs_user_id: second.acs_user_id,
+    })
+    assertResource('acs_credential', assigned)
+    assert.equal(assigned.acs_user_id, second.acs_user_id)
+    assert.deepEqual(await credentialDoors(seam, credential.acs_credential_id), ['Room 101'])
+    assert.deepEqual(await userDoors(seam, { acs_user_id: first.acs_user_id }), [])
+    assert.deepEqual(await userDoors(seam, { acs_user_id: second.acs_user_id }), ['Room 101'])
+    // Assigning it to its user again changes nothing.
+    const again = await moved(seam, seam.acs.credentials.assign, {
+      acs_credential_id: credential.acs_credential_id,
+      acs_user_id: second.acs_user_id,
+    })
+    assert.equal(again.acs_user_id, second.acs_user_id)
+
+    // Unassigning names the user it is assigned to.
+    await expectApiError(
+      seam.acs.credentials.unassign({
+        acs_credential_id: credential.acs_credential_id,
+        acs_user_id: first.acs_user_id,
+      }),
+      400,
+      'invalid_input',
+    )
+    const unassigned = await moved(seam, seam.acs.credentials.unassign, {
+      acs_credential_id: credential.acs_credential_id,
+      acs_user_id: second.acs_user_id,
+    })
+    assertResource('acs_credential', unassigned)
+    assert.equal(unassigned.acs_user_id, undefined)
+    assert.deepEqual(await userDoors(seam, { acs_user_id: second.acs_user_id }), [])
+    await expectApiError(
+      seam.acs.credentials.unassign({
+        acs_credential_id: credential.acs_credential_id,
+        acs_user_id: second.acs_user_id,
+      }),
+      400,
+      'invalid_input',
+    )
+  })
+
+  test('assign by user identity: its ACS user in the credential’s system, made when missing', async () => {
+    const seam = server.current.seam()
+    const { credential } = await newCardCredential(seam, 'Before Identity')
+    const identity = await seam.userIdentities.create({ full_name: 'Identity Assignee' })
+    // The answer is the document's: the credential, as the SDK would not show it.
+    const response = await server.current.fetch('/acs/credentials/assign', {
+      json: {
+        acs_credential_id: credential.acs_credential_id,
+        user_identity_id: identity.user_identity_id,
+      },
+    })
+    assert.equal(response.status, 200)
+    const body = (await response.json()) as { ok: boolean; acs_credential: unknown }
+    assert.equal(body.ok, true)
+    assertResource('acs_credential', body.acs_credential)
+    const assigned = await seam.acs.credentials.get({
+      acs_credential_id: credential.acs_credential_id,
+    })
+    assertResource('acs_credential', assigned)
+    assert.ok(assigned.acs_user_id)
+    const user = await seam.acs.users.get({ acs_user_id: assigned.acs_user_id })
+    assert.equal(user.user_identity_id, identity.user_identity_id)
+    assert.equal(user.acs_system_id, hotel)
+    const unassigned = await moved(seam, seam.acs.credentials.unassign, {
+      acs_credential_id: credential.acs_credential_id,
+      user_identity_id: identity.user_identity_id,
+    })
+    assert.equal(unassigned.acs_user_id, undefined)
+  })
+
+  test('Salto Space: the card follows its new user’s groups, needs re-encoding, one card per user', async () => {
+    const seam = server.current.seam()
+    const { credential } = await spaceUserWithCard(seam, 'Card Giver')
+    const taker = await seam.acs.users.create({
+      acs_system_id: spaceOffices,
+      full_name: 'Card Taker',
+    })
+    await seam.acs.users.addToAccessGroup({
+      acs_user_id: taker.acs_user_id,
+      acs_access_group_id: spaceFacilities,
+    })
+    const assigned = await moved(seam, seam.acs.credentials.assign, {
+      acs_credential_id: credential.acs_credential_id,
+      acs_user_id: taker.acs_user_id,
+    })
+    assertResource('acs_credential', assigned)
+    assert.equal(assigned.acs_user_id, taker.acs_user_id)
+    assert.ok(assigned.warnings.some((w) => w.warning_code === 'needs_to_be_reissued'))
+    assert.deepEqual(await credentialDoors(seam, credential.acs_credential_id), [
+      'Front Door',
+      'Server Room',
+    ])
+    // A user who has a card already gets no second one.
+    const { user: holder } = await spaceUserWithCard(seam, 'Has A Card')
+    await expectApiError(
+      seam.acs.credentials.assign({
+        acs_credential_id: credential.acs_credential_id,
+        acs_user_id: holder.acs_user_id,
+      }),
+      400,
+      'invalid_input',
+      /one per user/,
+    )
+    // Without a user, a card of a group system opens nothing.
+    await seam.acs.credentials.unassign({
+      acs_credential_id: credential.acs_credential_id,
+      acs_user_id: taker.acs_user_id,
+    })
+    assert.deepEqual(await credentialDoors(seam, credential.acs_credential_id), [])
+  })
+
+  test('bad input, another access system, another workspace', async () => {
+    const seam = server.current.seam()
+    const { credential } = await newCardCredential(seam, 'Stays Put')
+    const spaceUser = await seam.acs.users.create({
+      acs_system_id: spaceOffices,
+      full_name: 'Other System',
+    })
+    await expectApiError(
+      seam.acs.credentials.assign({
+        acs_credential_id: credential.acs_credential_id,
+        acs_user_id: spaceUser.acs_user_id,
+      }),
+      400,
+      'invalid_input',
+    )
+    await expectApiError(
+      seam.acs.credentials.assign({
+        acs_credential_id: unknownId,
+        acs_user_id: spaceUser.acs_user_id,
+      }),
+      404,
+      'acs_credential_not_found',
+    )
+    await expectApiError(
+      seam.acs.credentials.assign({
+        acs_credential_id: credential.acs_credential_id,
+        acs_user_id: unknownId,
+      }),
+      404,
+      'acs_user_not_found',
+    )
+    await expectApiError(
+      seam.acs.credentials.assign({ acs_credential_id: credential.acs_credential_id }),
+      400,
+      'invalid_input',
+    )
+    await expectApiError(
+      seam.acs.credentials.unassign({ acs_credential_id: 'not-a-uuid', acs_user_id: unknownId }),
+      400,
+      'invalid_input',
+    )
+
+    const other = await server.current.createWorkspace('Other Hotel', { sandbox: true })
+    const theirs = server.current.seam({ apiKey: other.apiKey })
+    const theirHotel = (await theirs.acs.systems.list()).find(
+      (system) => system.external_type === 'visionline_system',
+    )
+    assert.ok(theirHotel)
+    const theirUser = await theirs.acs.users.create({
+      acs_system_id: theirHotel.acs_system_id,
+      full_name: 'Theirs',
+    })
+    const theirCard = await theirs.acs.credentials.create({
+      acs_user_id: theirUser.acs_user_id,
+      access_method: 'card',
+    })
+    for (const call of [theirs.acs.credentials.assign, theirs.acs.credentials.unassign]) {
+      await expectApiError(
+        call.call(theirs.acs.credentials, {
+          acs_credential_id: credential.acs_credential_id,
+          acs_user_id: theirUser.acs_user_id,
+        }),
+        404,
+        'acs_credential_not_found',
+      )
+    }
+    const { user: ours } = await newCardCredential(seam, 'Ours')
+    await expectApiError(
+      theirs.acs.credentials.assign({
+        acs_credential_id: theirCard.acs_credential_id,
+        acs_user_id: ours.acs_user_id,
+      }),
+      404,
+      'acs_user_not_found',
+    )
+    const unchanged = await seam.acs.credentials.get({
+      acs_credential_id: credential.acs_credential_id,
+    })
+    assert.equal(unchanged.acs_user_id !== undefined, true)
+    assert.deepEqual(await credentialDoors(seam, credential.acs_credential_id), ['Room 101'])
+  })
+})
