@@ -59,8 +59,9 @@ export const assignCredential = async (
 ): Promise<AcsCredential> =>
   ctx.db.transaction().execute(async (db) => {
     const now = ctx.now()
-    onlyOneOf(input)
+    // The credential first: another workspace's is not found, whatever else is sent.
     const credential = await checkedCredential(db, scope, input.acs_credential_id)
+    onlyOneOf(input)
     const holder = await credentialHolder(
       db,
       scope,
@@ -114,8 +115,9 @@ export const unassignCredential = async (
 ): Promise<AcsCredential> =>
   ctx.db.transaction().execute(async (db) => {
     const now = ctx.now()
-    onlyOneOf(input)
+    // The credential first: another workspace's is not found, whatever else is sent.
     const credential = await checkedCredential(db, scope, input.acs_credential_id)
+    onlyOneOf(input)
     const named =
       input.acs_user_id !== undefined
         ? await requireAcsUser(db, scope, { acs_user_id: input.acs_user_id })
