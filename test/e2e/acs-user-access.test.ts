@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { SeamHttp } from '@seamapi/http/connect'
+import { SeamHttp } from '@seamapi/http/connect'
 import { assertResource } from '../support/contract.js'
 import {
   expectApiError,
@@ -260,6 +260,31 @@ forEachDatabase(
       }
       assert.deepEqual(await credentialDoors(seam, neighbour.acs_credential_id), ['Room 101'])
       assert.equal((await invalidatedEvents(seam, neighbour.acs_credential_id)).length, 0)
+    })
+
+    test('a client session lists the entrances of its own ACS user only', async () => {
+      const seam = server.current.seam()
+      const identity = await seam.userIdentities.create({ full_name: 'Kiosk Guest' })
+      const user = await seam.acs.users.create({
+        acs_system_id: hotel,
+        full_name: 'Kiosk Guest',
+        user_identity_id: identity.user_identity_id,
+      })
+      await seam.acs.credentials.create({
+        acs_user_id: user.acs_user_id,
+        access_method: 'card',
+        allowed_acs_entrance_ids: [room101],
+      })
+      const session = await seam.clientSessions.create({
+        user_identity_ids: [identity.user_identity_id],
+      })
+      const guest = SeamHttp.fromClientSessionToken(session.token, { endpoint: server.current.url })
+      assert.deepEqual(await userDoors(guest, { acs_user_id: user.acs_user_id }), ['Room 101'])
+      await expectApiError(
+        guest.acs.users.listAccessibleEntrances({ acs_user_id: sandboxGuest.acsUserId }),
+        404,
+        'acs_user_not_found',
+      )
     })
 
     test("another workspace's users are not found, and ours stay as they were", async () => {
