@@ -211,3 +211,57 @@ export const deleteAccessGroup = async (db: Executor, acsAccessGroupId: string):
     .where('acs_access_group_id', '=', acsAccessGroupId)
     .execute()
 }
+
+/**
+ * The entrances an ACS user can open: those of the user's credentials and those of
+ * the user's access groups, each once, oldest first.
+ */
+export const entrancesOfUser = async (db: Executor, acsUserId: string): Promise<AcsEntranceRow[]> =>
+  db
+    .selectFrom('acs_entrances')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb(
+          'acs_entrance_id',
+          'in',
+          eb
+            .selectFrom('acs_credential_entrances')
+            .innerJoin(
+              'acs_credentials',
+              'acs_credentials.acs_credential_id',
+              'acs_credential_entrances.acs_credential_id',
+            )
+            .select('acs_credential_entrances.acs_entrance_id')
+            .where('acs_credentials.acs_user_id', '=', acsUserId),
+        ),
+        eb(
+          'acs_entrance_id',
+          'in',
+          eb
+            .selectFrom('acs_access_group_users')
+            .innerJoin(
+              'acs_access_group_entrances',
+              'acs_access_group_entrances.acs_access_group_id',
+              'acs_access_group_users.acs_access_group_id',
+            )
+            .select('acs_access_group_entrances.acs_entrance_id')
+            .where('acs_access_group_users.acs_user_id', '=', acsUserId),
+        ),
+      ]),
+    )
+    .orderBy('created_at')
+    .orderBy('acs_entrance_id')
+    .execute()
+
+/** Takes a user out of every access group; returns how many memberships ended. */
+export const removeUserFromAllAccessGroups = async (
+  db: Executor,
+  acsUserId: string,
+): Promise<number> => {
+  const result = await db
+    .deleteFrom('acs_access_group_users')
+    .where('acs_user_id', '=', acsUserId)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

@@ -6,9 +6,11 @@ import {
   addAccessGroupUser,
   deleteAccessGroup,
   entranceIdsOfUserGroups,
+  entrancesOfUser,
   findAccessGroup,
   listAccessGroups,
   removeAccessGroupUser,
+  removeUserFromAllAccessGroups,
 } from '../db/access-groups.js'
 import { listAcsCredentialsOfUser } from '../db/acs-credentials.js'
 import { findAcsSystem, findAcsSystemsByIds } from '../db/acs-systems.js'
@@ -17,7 +19,8 @@ import { recordEvent } from '../events/log.js'
 import type { ProviderRegistry } from '../providers/index.js'
 import { toAcsAccessGroup } from '../resources/acs.js'
 import { changeCredentialAccess } from './acs-credentials.js'
-import { presentUsers, requireAcsUser } from './acs-users.js'
+import { type AcsUserSelector, presentUsers, requireAcsUser } from './acs-users.js'
+import { assertReachable, keepReachable } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { invalidInput, notFound } from './errors.js'
 import { presentEntrances } from './present.js'
@@ -220,4 +223,78 @@ export const deleteAccessGroupOf = async (
       },
       now,
     )
+  })
+
+/** The ACS user a `/acs/users/*` request names; `acs_system_id` must be its system. */
+const selectedUser = async (
+  db: Executor,
+  scope: WorkspaceScope,
+  selector: AcsUserSelector,
+  options: { forUpdate?: boolean } = {},
+): Promise<AcsUserRow> => {
+  if (selector.acs_user_id !== undefined) assertReachable(scope, 'acs_user', selector.acs_user_id)
+  const user = await requireAcsUser(db, scope, selector, options)
+  assertReachable(scope, 'acs_user', user.acs_user_id)
+  if (selector.acs_system_id !== undefined && selector.acs_system_id !== user.acs_system_id) {
+    throw invalidInput('acs_system_id is not the access system of the ACS user', 'acs_system_id')
+  }
+  return user
+}
+
+/**
+ * `/acs/users/list_accessible_entrances`: the entrances the user's credentials open
+ * and those of the user's access groups, each once.
+ */
+export const listUserAccessibleEntrances = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  selector: AcsUserSelector,
+): Promise<AcsEntrance[]> => {
+  const user = await selectedUser(ctx.db, scope, selector)
+  const entrances = await presentEntrances(
+    ctx.db,
+    ctx.providers,
+    await entrancesOfUser(ctx.db, user.acs_user_id),
+  )
+  return keepReachable(scope, 'acs_entrance', entrances, (e) => e.acs_entrance_id)
+}
+
+/**
+ * `/acs/users/revoke_access_to_all_entrances`, in one transaction: the user leaves
+ * every access group, and each of the user's credentials opens no entrance any more
+ * (`acs_credential.invalidated` for each that opened one; an encoded card shows
+ * `needs_to_be_reissued`). The user and the credentials remain. A credential an
+ * Access Grant made is left to its grant (delete the grant to end it).
+ */
+export const revokeUserAccessToAllEntrances = async (
+  ctx: DomainContext,
+  scope: WorkspaceScope,
+  selector: AcsUserSelector,
+): Promise<void> =>
+  ctx.db.transaction().execute(async (db) => {
+    const now = ctx.now()
+    const user = await selectedUser(db, scope, selector, { forUpdate: true })
+    await removeUserFromAllAccessGroups(db, user.acs_user_id)
+    for (const credential of await listAcsCredentialsOfUser(db, user.acs_user_id)) {
+      if (await findAccessMethodOfCredential(db, credential.acs_credential_id)) continue
+      const { changed } = await changeCredentialAccess(
+        db,
+        ctx.providers,
+        credential,
+        { entranceIds: [] },
+        now,
+      )
+      if (!changed) continue
+      await recordEvent(
+        db,
+        credential.workspace_id,
+        'acs_credential.invalidated',
+        {
+          acs_credential_id: credential.acs_credential_id,
+          acs_system_id: credential.acs_system_id,
+          connected_account_id: credential.connected_account_id,
+        },
+        now,
+      )
+    }
   })

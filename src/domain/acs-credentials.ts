@@ -267,7 +267,7 @@ export const insertCredential = async (
  * The ACS user a new credential is for: `acs_user_id`, or the user identity's ACS
  * user in `acs_system_id` (created if the identity has none there yet).
  */
-const credentialHolder = async (
+export const credentialHolder = async (
   db: Executor,
   scope: WorkspaceScope,
   input: { acs_user_id?: string; user_identity_id?: string; acs_system_id?: string },

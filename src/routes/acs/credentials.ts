@@ -6,6 +6,7 @@ import {
   listCredentialEntrances,
   updateAcsCredentialSchedule,
 } from '../../domain/acs-credentials.js'
+import { assignCredential, unassignCredential } from '../../domain/credential-assignment.js'
 import { route } from '../../http/route.js'
 import { toPagination } from '../../resources/pagination.js'
 
@@ -37,5 +38,13 @@ export const acsCredentialRoutes = [
 
   route('/acs/credentials/list_accessible_entrances', async ({ ctx, scope, input }) => ({
     acs_entrances: await listCredentialEntrances(ctx, scope, input.acs_credential_id),
+  })),
+
+  route('/acs/credentials/assign', async ({ ctx, scope, input }) => ({
+    acs_credential: await assignCredential(ctx, scope, input),
+  })),
+
+  route('/acs/credentials/unassign', async ({ ctx, scope, input }) => ({
+    acs_credential: await unassignCredential(ctx, scope, input),
   })),
 ]

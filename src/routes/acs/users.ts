@@ -1,4 +1,8 @@
 import {
+  listUserAccessibleEntrances,
+  revokeUserAccessToAllEntrances,
+} from '../../domain/access-groups.js'
+import {
   createAcsUser,
   deleteAcsUserAndCredentials,
   getAcsUser,
@@ -40,6 +44,15 @@ export const acsUserRoutes = [
 
   route('/acs/users/unsuspend', async ({ ctx, scope, input }) => {
     await setAcsUserSuspended(ctx, scope, input, false)
+    return {}
+  }),
+
+  route('/acs/users/list_accessible_entrances', async ({ ctx, scope, input }) => ({
+    acs_entrances: await listUserAccessibleEntrances(ctx, scope, input),
+  })),
+
+  route('/acs/users/revoke_access_to_all_entrances', async ({ ctx, scope, input }) => {
+    await revokeUserAccessToAllEntrances(ctx, scope, input)
     return {}
   }),
 ]
