@@ -11,7 +11,7 @@ import { operationMethods, servedDocument } from './contract/openapi.js'
 import { type RequestContract, requestContract } from './contract/validation.js'
 import { outsideDeadline, withDeadline } from './db/deadline.js'
 import { actionTypes } from './domain/action-attempts.js'
-import type { DomainContext } from './domain/context.js'
+import type { DomainContext, Principal, WorkspaceScope } from './domain/context.js'
 import { DomainError } from './domain/errors.js'
 import { enforceRateLimit } from './domain/rate-limit.js'
 import { authenticate } from './http/auth.js'
@@ -240,22 +240,48 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
   registerConsole(app)
   options.extend?.(app)
 
+  /**
+   * How every endpoint answers: within the request deadline, the caller authenticated
+   * as `credentialsOf` accepts, a rate-limit token taken, then `run`; `{ ...body, ok }`.
+   */
+  const answer =
+    (
+      credentialsOf: string,
+      workspace: 'required' | 'optional',
+      run: (
+        request: FastifyRequest,
+        principal: Principal,
+        scope: WorkspaceScope | undefined,
+      ) => Promise<object>,
+    ) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const body = await withDeadline(timeouts.requestMs, async () => {
+        const principal = await authenticate(ctx, security, request, credentialsOf)
+        // Taking a token writes to the database: that write is not the request's
+        // own change, and must not keep its deadline from firing.
+        await outsideDeadline(() => enforceRateLimit(ctx, principal))
+        const scope = principal.workspace
+        if (!scope && workspace === 'required') {
+          // The document lets no such endpoint be called without a workspace; this
+          // only guards against a route registered with the wrong helper.
+          throw new DomainError('unauthorized', 'unauthorized', 'This endpoint needs a workspace')
+        }
+        return run(request, principal, scope)
+      })
+      return reply.send({ ...body, ok: true })
+    }
+
   // Keysmith's own endpoints (http/extensions.ts), with the credentials of the Seam
   // endpoint each extends.
   for (const extension of extensionRoutes) {
     knownPaths.set(extension.path, ['POST'])
-    app.post(extension.path, async (request, reply) => {
-      const body = await withDeadline(timeouts.requestMs, async () => {
-        const principal = await authenticate(ctx, security, request, extension.extends)
-        await outsideDeadline(() => enforceRateLimit(ctx, principal))
-        const scope = principal.workspace
-        if (!scope) {
-          throw new DomainError('unauthorized', 'unauthorized', 'This endpoint needs a workspace')
-        }
-        return extension.handle({ ctx, scope, body: request.body })
-      })
-      return reply.send({ ...body, ok: true })
-    })
+    app.post(
+      extension.path,
+      answer(extension.extends, 'required', (request, _principal, scope) =>
+        // `answer` made sure of the workspace.
+        extension.handle({ ctx, scope: scope as WorkspaceScope, body: request.body }),
+      ),
+    )
   }
 
   for (const definition of options.routes ?? allRoutes) {
@@ -265,27 +291,14 @@ export const buildServer = (options: ServerOptions): FastifyInstance => {
     app.route({
       method: methods as ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE')[],
       url: definition.path,
-      handler: async (request, reply) => {
-        const body = await withDeadline(timeouts.requestMs, async () => {
-          const principal = await authenticate(ctx, security, request, definition.path)
-          // Taking a token writes to the database: that write is not the request's
-          // own change, and must not keep its deadline from firing.
-          await outsideDeadline(() => enforceRateLimit(ctx, principal))
-          const scope = principal.workspace
-          if (!scope && definition.workspace === 'required') {
-            // The document lets no such endpoint be called without a workspace; this
-            // only guards against a route registered with the wrong helper.
-            throw new DomainError('unauthorized', 'unauthorized', 'This endpoint needs a workspace')
-          }
-          const url = publicUrl(request)
-          const fromQuery = request.method === 'GET' || request.body === undefined
-          const input = fromQuery
-            ? contract.fromQuery(url.searchParams)
-            : contract.fromBody(request.body)
-          return definition.handle({ input: input as never, principal, scope, ctx, url })
-        })
-        return reply.send({ ...body, ok: true })
-      },
+      handler: answer(definition.path, definition.workspace, (request, principal, scope) => {
+        const url = publicUrl(request)
+        const fromQuery = request.method === 'GET' || request.body === undefined
+        const input = fromQuery
+          ? contract.fromQuery(url.searchParams)
+          : contract.fromBody(request.body)
+        return definition.handle({ input: input as never, principal, scope, ctx, url })
+      }),
     })
   }
   return app

@@ -236,6 +236,30 @@ export const listAcsCredentialsOfUser = async (
     .orderBy('created_at')
     .execute()
 
+/**
+ * A user's credentials that no Access Grant made (no access method names them): the
+ * ones the user's own access (groups, revocation) decides.
+ */
+export const listAcsCredentialsOfUserOutsideGrants = async (
+  db: Executor,
+  acsUserId: string,
+): Promise<AcsCredentialRow[]> =>
+  db
+    .selectFrom('acs_credentials')
+    .selectAll()
+    .where('acs_user_id', '=', acsUserId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('access_methods')
+            .select('access_methods.access_method_id')
+            .whereRef('access_methods.acs_credential_id', '=', 'acs_credentials.acs_credential_id'),
+        ),
+      ),
+    )
+    .orderBy('created_at')
+    .execute()
+
 export const updateAcsCredential = async (
   db: Executor,
   acsCredentialId: string,

@@ -7,6 +7,7 @@ import type {
   QueryResult,
   TransactionSettings,
 } from 'kysely'
+import { withDriver } from './deadline.js'
 
 /**
  * The database cannot be reached (PostgreSQL restarting, the network gone, the server
@@ -154,12 +155,8 @@ class TranslatingDriver implements Driver {
  * `dialect` with every failure to reach the database turned into `DatabaseUnavailable`,
  * so the layers above tell "the database is away" from "the work is wrong" by one type.
  */
-export const withAvailability = (dialect: Dialect): Dialect => ({
-  createAdapter: () => dialect.createAdapter(),
-  createDriver: () => new TranslatingDriver(dialect.createDriver()),
-  createQueryCompiler: () => dialect.createQueryCompiler(),
-  createIntrospector: (db) => dialect.createIntrospector(db),
-})
+export const withAvailability = (dialect: Dialect): Dialect =>
+  withDriver(dialect, (driver) => new TranslatingDriver(driver))
 
 const pause = (ms: number, signal: AbortSignal | undefined) =>
   new Promise<void>((resolve) => {

@@ -170,10 +170,14 @@ class GuardedDriver implements Driver {
   }
 }
 
-/** `dialect` with its statements checked against the deadline of the work sending them. */
-export const withDeadlines = (dialect: Dialect): Dialect => ({
+/** `dialect` with its driver wrapped by `wrap` (everything else as it was). */
+export const withDriver = (dialect: Dialect, wrap: (driver: Driver) => Driver): Dialect => ({
   createAdapter: () => dialect.createAdapter(),
-  createDriver: () => new GuardedDriver(dialect.createDriver()),
+  createDriver: () => wrap(dialect.createDriver()),
   createQueryCompiler: () => dialect.createQueryCompiler(),
   createIntrospector: (db) => dialect.createIntrospector(db),
 })
+
+/** `dialect` with its statements checked against the deadline of the work sending them. */
+export const withDeadlines = (dialect: Dialect): Dialect =>
+  withDriver(dialect, (driver) => new GuardedDriver(driver))

@@ -1,5 +1,4 @@
 import type { AcsAccessGroup, AcsEntrance, AcsUser, RouteRequestBody } from '@seamapi/types/connect'
-import { findAccessMethodOfCredential } from '../db/access-grants.js'
 import {
   accessGroupEntrances,
   accessGroupUsers,
@@ -12,7 +11,7 @@ import {
   removeAccessGroupUser,
   removeUserFromAllAccessGroups,
 } from '../db/access-groups.js'
-import { listAcsCredentialsOfUser } from '../db/acs-credentials.js'
+import { listAcsCredentialsOfUserOutsideGrants } from '../db/acs-credentials.js'
 import { findAcsSystem, findAcsSystemsByIds } from '../db/acs-systems.js'
 import type { AcsAccessGroupRow, AcsUserRow, Executor } from '../db/schema.js'
 import { recordEvent } from '../events/log.js'
@@ -169,9 +168,8 @@ export const syncGroupAccess = async (
   const system = await findAcsSystem(db, user.workspace_id, user.acs_system_id)
   if (!system || !providers.forSystem(system.external_type).traits.accessGroups) return
   const entranceIds = await entranceIdsOfUserGroups(db, user.acs_user_id)
-  for (const credential of await listAcsCredentialsOfUser(db, user.acs_user_id)) {
-    // A credential an Access Grant made opens the grant's entrances: the grant keeps it.
-    if (await findAccessMethodOfCredential(db, credential.acs_credential_id)) continue
+  // A credential an Access Grant made opens the grant's entrances: the grant keeps it.
+  for (const credential of await listAcsCredentialsOfUserOutsideGrants(db, user.acs_user_id)) {
     await changeCredentialAccess(db, providers, credential, { entranceIds }, now)
   }
 }
@@ -275,8 +273,7 @@ export const revokeUserAccessToAllEntrances = async (
     const now = ctx.now()
     const user = await selectedUser(db, scope, selector, { forUpdate: true })
     await removeUserFromAllAccessGroups(db, user.acs_user_id)
-    for (const credential of await listAcsCredentialsOfUser(db, user.acs_user_id)) {
-      if (await findAccessMethodOfCredential(db, credential.acs_credential_id)) continue
+    for (const credential of await listAcsCredentialsOfUserOutsideGrants(db, user.acs_user_id)) {
       const { changed } = await changeCredentialAccess(
         db,
         ctx.providers,
