@@ -137,8 +137,12 @@ export const accessGroupEntrances = async (
     .orderBy('acs_entrances.acs_entrance_id')
     .execute()
 
-/** The entrances a user reaches through all of their access groups, each once. */
-export const entranceIdsOfUserGroups = async (
+/**
+ * The entrances a user's credentials open in a system that gives access by groups:
+ * those of the user's groups and those granted to the user directly
+ * (`/acs/entrances/grant_access`), each once.
+ */
+export const entranceIdsGrantedToUser = async (
   db: Executor,
   acsUserId: string,
 ): Promise<string[]> => {
@@ -149,14 +153,14 @@ export const entranceIdsOfUserGroups = async (
       'acs_access_group_entrances.acs_access_group_id',
       'acs_access_group_users.acs_access_group_id',
     )
-    .innerJoin(
-      'acs_entrances',
-      'acs_entrances.acs_entrance_id',
-      'acs_access_group_entrances.acs_entrance_id',
-    )
-    .select('acs_entrances.acs_entrance_id')
-    .distinct()
+    .select('acs_access_group_entrances.acs_entrance_id')
     .where('acs_access_group_users.acs_user_id', '=', acsUserId)
+    .union((eb) =>
+      eb
+        .selectFrom('acs_user_entrances')
+        .select('acs_user_entrances.acs_entrance_id')
+        .where('acs_user_entrances.acs_user_id', '=', acsUserId),
+    )
     .execute()
   return rows.map((row) => row.acs_entrance_id)
 }
@@ -213,8 +217,8 @@ export const deleteAccessGroup = async (db: Executor, acsAccessGroupId: string):
 }
 
 /**
- * The entrances an ACS user can open: those of the user's credentials and those of
- * the user's access groups, each once, oldest first.
+ * The entrances an ACS user can open: those of the user's credentials, of the user's
+ * access groups and those granted to the user directly, each once, oldest first.
  */
 export const entrancesOfUser = async (db: Executor, acsUserId: string): Promise<AcsEntranceRow[]> =>
   db
@@ -247,6 +251,14 @@ export const entrancesOfUser = async (db: Executor, acsUserId: string): Promise<
             )
             .select('acs_access_group_entrances.acs_entrance_id')
             .where('acs_access_group_users.acs_user_id', '=', acsUserId),
+        ),
+        eb(
+          'acs_entrance_id',
+          'in',
+          eb
+            .selectFrom('acs_user_entrances')
+            .select('acs_user_entrances.acs_entrance_id')
+            .where('acs_user_entrances.acs_user_id', '=', acsUserId),
         ),
       ]),
     )

@@ -18,6 +18,7 @@ import * as providerData from './migrations/0007_provider_data.js'
 import * as clientSessions from './migrations/0008_client_sessions.js'
 import * as bridges from './migrations/0009_bridges.js'
 import * as accessGroups from './migrations/0010_access_groups.js'
+import * as acsUserEntrances from './migrations/0011_acs_user_entrances.js'
 import type { DB } from './schema.js'
 
 /** Every migration, in order. Both databases run the same ones. */
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0008_client_sessions': clientSessions,
   '0009_bridges': bridges,
   '0010_access_groups': accessGroups,
+  '0011_acs_user_entrances': acsUserEntrances,
 }
 
 export interface Database {

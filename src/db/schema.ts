@@ -208,6 +208,13 @@ export interface AcsAccessGroupUsersTable {
   created_at: Date
 }
 
+/** An entrance granted to an ACS user directly (`/acs/entrances/grant_access`). */
+export interface AcsUserEntrancesTable {
+  acs_user_id: string
+  acs_entrance_id: string
+  created_at: Date
+}
+
 export interface AcsCredentialEntrancesTable {
   acs_credential_id: string
   acs_entrance_id: string
@@ -523,6 +530,7 @@ export interface DB {
   acs_access_groups: AcsAccessGroupsTable
   acs_access_group_entrances: AcsAccessGroupEntrancesTable
   acs_access_group_users: AcsAccessGroupUsersTable
+  acs_user_entrances: AcsUserEntrancesTable
 }
 
 /** A connection or an open transaction: repositories accept either. */

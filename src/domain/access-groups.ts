@@ -4,7 +4,7 @@ import {
   accessGroupUsers,
   addAccessGroupUser,
   deleteAccessGroup,
-  entranceIdsOfUserGroups,
+  entranceIdsGrantedToUser,
   entrancesOfUser,
   findAccessGroup,
   listAccessGroups,
@@ -13,6 +13,7 @@ import {
 } from '../db/access-groups.js'
 import { listAcsCredentialsOfUserOutsideGrants } from '../db/acs-credentials.js'
 import { findAcsSystem, findAcsSystemsByIds } from '../db/acs-systems.js'
+import { revokeUserEntrances } from '../db/acs-user-entrances.js'
 import type { AcsAccessGroupRow, AcsUserRow, Executor } from '../db/schema.js'
 import { recordEvent } from '../events/log.js'
 import type { ProviderRegistry } from '../providers/index.js'
@@ -167,7 +168,7 @@ export const syncGroupAccess = async (
 ): Promise<void> => {
   const system = await findAcsSystem(db, user.workspace_id, user.acs_system_id)
   if (!system || !providers.forSystem(system.external_type).traits.accessGroups) return
-  const entranceIds = await entranceIdsOfUserGroups(db, user.acs_user_id)
+  const entranceIds = await entranceIdsGrantedToUser(db, user.acs_user_id)
   // A credential an Access Grant made opens the grant's entrances: the grant keeps it.
   for (const credential of await listAcsCredentialsOfUserOutsideGrants(db, user.acs_user_id)) {
     await changeCredentialAccess(db, providers, credential, { entranceIds }, now)
@@ -259,7 +260,7 @@ export const listUserAccessibleEntrances = async (
 
 /**
  * `/acs/users/revoke_access_to_all_entrances`, in one transaction: the user leaves
- * every access group, and each of the user's credentials opens no entrance any more
+ * every access group, loses the entrances granted to it directly, and each of the user's credentials opens no entrance any more
  * (`acs_credential.invalidated` for each that opened one; an encoded card shows
  * `needs_to_be_reissued`). The user and the credentials remain. A credential an
  * Access Grant made is left to its grant (delete the grant to end it).
@@ -273,6 +274,7 @@ export const revokeUserAccessToAllEntrances = async (
     const now = ctx.now()
     const user = await selectedUser(db, scope, selector, { forUpdate: true })
     await removeUserFromAllAccessGroups(db, user.acs_user_id)
+    await revokeUserEntrances(db, user.acs_user_id)
     for (const credential of await listAcsCredentialsOfUserOutsideGrants(db, user.acs_user_id)) {
       const { changed } = await changeCredentialAccess(
         db,

@@ -1,5 +1,5 @@
 import type { AcsCredential, AcsEntrance, RouteRequestBody } from '@seamapi/types/connect'
-import { entranceIdsOfUserGroups } from '../db/access-groups.js'
+import { entranceIdsGrantedToUser } from '../db/access-groups.js'
 import {
   findAcsCredential,
   findAcsCredentialsByIds,
@@ -16,6 +16,7 @@ import {
   findAcsEntrances,
   findAcsSystem,
 } from '../db/acs-systems.js'
+import { userEntranceIds } from '../db/acs-user-entrances.js'
 import type { Page } from '../db/pagination.js'
 import {
   type AcsCredentialRow,
@@ -97,10 +98,11 @@ export const createAcsCredential = async (
       )
     }
     await assertEntrancesOfSystem(db, scope, requestedEntranceIds, system.acs_system_id)
-    // In a system with access groups a credential opens the entrances of its user's groups.
+    // In a system with access groups a credential opens the entrances of its user's
+    // groups; in any system, also those granted to its user (/acs/entrances/grant_access).
     const entranceIds = traits.accessGroups
-      ? await entranceIdsOfUserGroups(db, user.acs_user_id)
-      : requestedEntranceIds
+      ? await entranceIdsGrantedToUser(db, user.acs_user_id)
+      : [...new Set([...requestedEntranceIds, ...(await userEntranceIds(db, user.acs_user_id))])]
 
     if (traits.onePerUser?.includes(input.access_method)) {
       // Locks the user: two requests at once cannot both give it its one card.

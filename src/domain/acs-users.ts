@@ -76,6 +76,19 @@ export const assertNoAcsUserInSystem = async (
   }
 }
 
+/** A request names its ACS user by exactly one of `acs_user_id` or `user_identity_id`. */
+export const assertOneUserSelector = (input: {
+  acs_user_id?: string | undefined
+  user_identity_id?: string | undefined
+}): void => {
+  if (input.acs_user_id === undefined && input.user_identity_id === undefined) {
+    throw invalidInput('Provide acs_user_id or user_identity_id', 'acs_user_id')
+  }
+  if (input.acs_user_id !== undefined && input.user_identity_id !== undefined) {
+    throw invalidInput('Provide only one of acs_user_id or user_identity_id', 'user_identity_id')
+  }
+}
+
 export const requireAcsUser = async (
   db: Executor,
   scope: WorkspaceScope,

@@ -1,11 +1,12 @@
 import type { AcsCredential, RouteRequestBody } from '@seamapi/types/connect'
-import { entranceIdsOfUserGroups } from '../db/access-groups.js'
+import { entranceIdsGrantedToUser } from '../db/access-groups.js'
 import { listAcsCredentialsOfUser, updateAcsCredential } from '../db/acs-credentials.js'
-import { findAcsSystem } from '../db/acs-systems.js'
+import { entrancesByCredential, findAcsSystem } from '../db/acs-systems.js'
+import { userEntranceIds } from '../db/acs-user-entrances.js'
 import type { AcsCredentialRow, Executor } from '../db/schema.js'
 import type { ProviderRegistry } from '../providers/index.js'
 import { changeCredentialAccess, credentialHolder, requireCredential } from './acs-credentials.js'
-import { requireAcsUser } from './acs-users.js'
+import { assertOneUserSelector, requireAcsUser } from './acs-users.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { assertNotManagedByAccessGrant } from './credential-removal.js'
 import { invalidInput, notFound } from './errors.js'
@@ -14,7 +15,8 @@ import { presentCredential } from './present.js'
 /**
  * `/acs/credentials/assign` and `/unassign`: a credential moves to another ACS user of
  * its access system, or is left with none. What it opens follows the system's rule:
- * by entrances, a credential keeps its entrances; by access groups, it opens the
+ * by entrances, a credential keeps its entrances (and gains those granted to its new
+ * user with `/acs/entrances/grant_access`); by access groups, it opens the
  * doors of its (new) user's groups, and none without a user. An encoded card whose
  * doors changed shows `needs_to_be_reissued`. The document names no event for either.
  */
@@ -29,16 +31,11 @@ const checkedCredential = async (
   return credential
 }
 
-const onlyOneOf = (input: { acs_user_id?: string; user_identity_id?: string }): void => {
-  if (input.acs_user_id === undefined && input.user_identity_id === undefined) {
-    throw invalidInput('Provide acs_user_id or user_identity_id', 'acs_user_id')
-  }
-  if (input.acs_user_id !== undefined && input.user_identity_id !== undefined) {
-    throw invalidInput('Provide only one of acs_user_id or user_identity_id', 'user_identity_id')
-  }
-}
-
-/** The entrances a credential opens under its system's rule once its user is `acsUserId`. */
+/**
+ * The entrances a credential opens under its system's rule once its user is
+ * `acsUserId`: by access groups, those of the user's groups and those granted to the
+ * user; by entrances, its own plus those granted to its new user.
+ */
 const followAccessRule = async (
   db: Executor,
   providers: ProviderRegistry,
@@ -47,8 +44,18 @@ const followAccessRule = async (
   now: Date,
 ): Promise<AcsCredentialRow> => {
   const system = await findAcsSystem(db, credential.workspace_id, credential.acs_system_id)
-  if (!system || !providers.forSystem(system.external_type).traits.accessGroups) return credential
-  const entranceIds = acsUserId === null ? [] : await entranceIdsOfUserGroups(db, acsUserId)
+  if (!system) return credential
+  let entranceIds: string[]
+  if (providers.forSystem(system.external_type).traits.accessGroups) {
+    entranceIds = acsUserId === null ? [] : await entranceIdsGrantedToUser(db, acsUserId)
+  } else {
+    const granted = acsUserId === null ? [] : await userEntranceIds(db, acsUserId)
+    if (granted.length === 0) return credential
+    const own = (await entrancesByCredential(db, [credential.acs_credential_id])).get(
+      credential.acs_credential_id,
+    )
+    entranceIds = [...new Set([...(own ?? []).map((e) => e.acs_entrance_id), ...granted])]
+  }
   return (await changeCredentialAccess(db, providers, credential, { entranceIds }, now)).credential
 }
 
@@ -61,7 +68,7 @@ export const assignCredential = async (
     const now = ctx.now()
     // The credential first: another workspace's is not found, whatever else is sent.
     const credential = await checkedCredential(db, scope, input.acs_credential_id)
-    onlyOneOf(input)
+    assertOneUserSelector(input)
     const holder = await credentialHolder(
       db,
       scope,
@@ -117,7 +124,7 @@ export const unassignCredential = async (
     const now = ctx.now()
     // The credential first: another workspace's is not found, whatever else is sent.
     const credential = await checkedCredential(db, scope, input.acs_credential_id)
-    onlyOneOf(input)
+    assertOneUserSelector(input)
     const named =
       input.acs_user_id !== undefined
         ? await requireAcsUser(db, scope, { acs_user_id: input.acs_user_id })

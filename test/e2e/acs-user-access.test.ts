@@ -520,3 +520,205 @@ forEachDatabase('ACS credentials: assign and unassign', (kind) => {
     assert.deepEqual(await credentialDoors(seam, credential.acs_credential_id), ['Room 101'])
   })
 })
+
+const lobby = '5f4e3d2c-1b0a-9f8e-7d6c-5b4a3c2d1e0f'
+const room102 = 'f74e4879-5991-4e2f-a368-888983dcfbfc'
+
+const needsReissue = async (seam: SeamHttp, acsCredentialId: string): Promise<boolean> => {
+  const credential = await seam.acs.credentials.get({ acs_credential_id: acsCredentialId })
+  assertResource('acs_credential', credential)
+  return credential.warnings.some((w) => w.warning_code === 'needs_to_be_reissued')
+}
+
+/** The id of an entrance of an access system, by name. */
+const entranceNamed = async (seam: SeamHttp, acsSystemId: string, name: string) => {
+  const entrances = await seam.acs.entrances.list({ acs_system_id: acsSystemId })
+  const entrance = entrances.find((e) => e.display_name === name)
+  assert.ok(entrance, `${name} is an entrance of ${acsSystemId}`)
+  assertResource('acs_entrance', entrance)
+  return entrance.acs_entrance_id
+}
+
+forEachDatabase('ACS entrances: grant_access', (kind) => {
+  const server = useServer(kind)
+
+  test('by entrances: every credential of the user opens the entrance, now and later; revoke takes it back', async () => {
+    const seam = server.current.seam()
+    const { user, credential } = await newCardCredential(seam, 'Granted Guest')
+    const attempt = await seam.acs.encoders.encodeCredential({
+      acs_credential_id: credential.acs_credential_id,
+      acs_encoder_id: '18ad521a-308e-4182-b1a6-2338b46a2763',
+    })
+    assert.equal(attempt.status, 'success')
+    assert.equal(await needsReissue(seam, credential.acs_credential_id), false)
+
+    await seam.acs.entrances.grantAccess({ acs_entrance_id: lobby, acs_user_id: user.acs_user_id })
+    assert.deepEqual(await credentialDoors(seam, credential.acs_credential_id), [
+      'Lobby',
+      'Room 101',
+    ])
+    // The card on the guest's key ring does not open the Lobby until encoded again.
+    assert.equal(await needsReissue(seam, credential.acs_credential_id), true)
+    assert.deepEqual(await userDoors(seam, { acs_user_id: user.acs_user_id }), [
+      'Lobby',
+      'Room 101',
+    ])
+    // Granting it again changes nothing.
+    const before = await seam.acs.credentials.get({
+      acs_credential_id: credential.acs_credential_id,
+    })
+    await seam.acs.entrances.grantAccess({ acs_entrance_id: lobby, acs_user_id: user.acs_user_id })
+    const after = await seam.acs.credentials.get({
+      acs_credential_id: credential.acs_credential_id,
+    })
+    assert.deepEqual(after, before)
+
+    // A credential made later opens it too, beside its own entrances.
+    const later = await seam.acs.credentials.create({
+      acs_user_id: user.acs_user_id,
+      access_method: 'card',
+      allowed_acs_entrance_ids: [room102],
+    })
+    assertResource('acs_credential', later)
+    assert.deepEqual(await credentialDoors(seam, later.acs_credential_id), ['Lobby', 'Room 102'])
+
+    // Another user is not affected.
+    const { user: other, credential: theirs } = await newCardCredential(seam, 'Not Granted')
+    assert.deepEqual(await credentialDoors(seam, theirs.acs_credential_id), ['Room 101'])
+    assert.deepEqual(await userDoors(seam, { acs_user_id: other.acs_user_id }), ['Room 101'])
+
+    await seam.acs.users.revokeAccessToAllEntrances({ acs_user_id: user.acs_user_id })
+    assert.deepEqual(await userDoors(seam, { acs_user_id: user.acs_user_id }), [])
+    const afterRevoke = await seam.acs.credentials.create({
+      acs_user_id: user.acs_user_id,
+      access_method: 'card',
+      allowed_acs_entrance_ids: [room102],
+    })
+    assert.deepEqual(await credentialDoors(seam, afterRevoke.acs_credential_id), ['Room 102'])
+  })
+
+  test('by user identity: its ACS user in the entrance’s system, made when missing', async () => {
+    const seam = server.current.seam()
+    const identity = await seam.userIdentities.create({ full_name: 'Granted Identity' })
+    await seam.acs.entrances.grantAccess({
+      acs_entrance_id: lobby,
+      user_identity_id: identity.user_identity_id,
+    })
+    const users = await seam.acs.users.list({ user_identity_id: identity.user_identity_id })
+    assert.equal(users.length, 1)
+    const [user] = users
+    assert.ok(user)
+    assertResource('acs_user', user)
+    assert.equal(user.acs_system_id, hotel)
+    assert.deepEqual(
+      await userDoors(seam, { user_identity_id: identity.user_identity_id, acs_system_id: hotel }),
+      ['Lobby'],
+    )
+    // The user's first card opens it with no entrance named.
+    const card = await seam.acs.credentials.create({
+      acs_user_id: user.acs_user_id,
+      access_method: 'card',
+    })
+    assert.deepEqual(await credentialDoors(seam, card.acs_credential_id), ['Lobby'])
+  })
+
+  test('by access groups: the card opens the granted entrance beside its groups’ entrances', async () => {
+    const seam = server.current.seam()
+    const { user, credential } = await spaceUserWithCard(seam, 'Granted Employee')
+    const office102 = await entranceNamed(seam, spaceOffices, 'Office 102')
+    const doorsBefore = await credentialDoors(seam, credential.acs_credential_id)
+    assert.ok(!doorsBefore.includes('Office 102'), 'no group of the user opens Office 102')
+    await seam.acs.entrances.grantAccess({
+      acs_entrance_id: office102,
+      acs_user_id: user.acs_user_id,
+    })
+    assert.deepEqual(
+      await credentialDoors(seam, credential.acs_credential_id),
+      [...doorsBefore, 'Office 102'].sort(),
+    )
+    assert.equal(await needsReissue(seam, credential.acs_credential_id), true)
+    // Leaving every group keeps what was granted to the user directly.
+    for (const group of await seam.acs.accessGroups.list({ acs_user_id: user.acs_user_id })) {
+      await seam.acs.users.removeFromAccessGroup({
+        acs_user_id: user.acs_user_id,
+        acs_access_group_id: group.acs_access_group_id,
+      })
+    }
+    assert.deepEqual(await credentialDoors(seam, credential.acs_credential_id), ['Office 102'])
+    await seam.acs.users.revokeAccessToAllEntrances({ acs_user_id: user.acs_user_id })
+    assert.deepEqual(await credentialDoors(seam, credential.acs_credential_id), [])
+  })
+
+  test('bad input, another access system, another workspace', async () => {
+    const seam = server.current.seam()
+    const { user, credential } = await newCardCredential(seam, 'Grant Errors')
+    await expectApiError(
+      seam.acs.entrances.grantAccess({ acs_entrance_id: lobby }),
+      400,
+      'invalid_input',
+    )
+    const identity = await seam.userIdentities.create({ full_name: 'Both Given' })
+    await expectApiError(
+      seam.acs.entrances.grantAccess({
+        acs_entrance_id: lobby,
+        acs_user_id: user.acs_user_id,
+        user_identity_id: identity.user_identity_id,
+      }),
+      400,
+      'invalid_input',
+    )
+    await expectApiError(
+      seam.acs.entrances.grantAccess({ acs_entrance_id: unknownId, acs_user_id: user.acs_user_id }),
+      404,
+      'acs_entrance_not_found',
+    )
+    await expectApiError(
+      seam.acs.entrances.grantAccess({ acs_entrance_id: lobby, acs_user_id: unknownId }),
+      404,
+      'acs_user_not_found',
+    )
+    const spaceUser = await seam.acs.users.create({
+      acs_system_id: spaceOffices,
+      full_name: 'Wrong System',
+    })
+    await expectApiError(
+      seam.acs.entrances.grantAccess({
+        acs_entrance_id: lobby,
+        acs_user_id: spaceUser.acs_user_id,
+      }),
+      400,
+      'invalid_input',
+      /another access system/,
+    )
+
+    const other = await server.current.createWorkspace('Grant Elsewhere', { sandbox: true })
+    const theirs = server.current.seam({ apiKey: other.apiKey })
+    const theirHotel = (await theirs.acs.systems.list()).find(
+      (system) => system.external_type === 'visionline_system',
+    )
+    assert.ok(theirHotel)
+    const theirUser = await theirs.acs.users.create({
+      acs_system_id: theirHotel.acs_system_id,
+      full_name: 'Theirs',
+    })
+    const theirLobby = await entranceNamed(theirs, theirHotel.acs_system_id, 'Lobby')
+    await expectApiError(
+      theirs.acs.entrances.grantAccess({
+        acs_entrance_id: lobby,
+        acs_user_id: theirUser.acs_user_id,
+      }),
+      404,
+      'acs_entrance_not_found',
+    )
+    await expectApiError(
+      theirs.acs.entrances.grantAccess({
+        acs_entrance_id: theirLobby,
+        acs_user_id: user.acs_user_id,
+      }),
+      404,
+      'acs_user_not_found',
+    )
+    assert.deepEqual(await credentialDoors(seam, credential.acs_credential_id), ['Room 101'])
+    assert.deepEqual(await userDoors(seam, { acs_user_id: user.acs_user_id }), ['Room 101'])
+  })
+})

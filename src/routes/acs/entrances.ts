@@ -3,6 +3,7 @@ import {
   listAcsEntrancesPage,
   listCredentialsWithAccess,
 } from '../../domain/acs-systems.js'
+import { grantEntranceAccess } from '../../domain/entrance-access.js'
 import { route } from '../../http/route.js'
 import { toPagination } from '../../resources/pagination.js'
 
@@ -17,6 +18,11 @@ export const acsEntranceRoutes = [
       acs_entrances: page.items,
       pagination: toPagination(page.nextPageCursor, url, input),
     }
+  }),
+
+  route('/acs/entrances/grant_access', async ({ ctx, scope, input }) => {
+    await grantEntranceAccess(ctx, scope, input)
+    return {}
   }),
 
   route('/acs/entrances/list_credentials_with_access', async ({ ctx, scope, input }) => ({
