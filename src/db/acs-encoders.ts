@@ -87,6 +87,24 @@ export const updateAcsCard = async (
   await db.updateTable('acs_cards').set(changes).where('acs_card_id', '=', acsCardId).execute()
 }
 
+/** The card of an access system with this number, oldest first if several were seen. */
+export const findAcsCardByNumber = async (
+  db: Executor,
+  acsSystemId: string,
+  cardNumber: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<AcsCardRow | undefined> => {
+  let query = db
+    .selectFrom('acs_cards')
+    .selectAll()
+    .where('acs_system_id', '=', acsSystemId)
+    .where('card_number', '=', cardNumber)
+    .orderBy('created_at')
+    .orderBy('acs_card_id')
+  if (options.forUpdate) query = query.forUpdate()
+  return query.executeTakeFirst()
+}
+
 /** The card a credential was most recently written onto. */
 export const findCardOfCredential = async (
   db: Executor,

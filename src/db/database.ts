@@ -19,6 +19,7 @@ import * as clientSessions from './migrations/0008_client_sessions.js'
 import * as bridges from './migrations/0009_bridges.js'
 import * as accessGroups from './migrations/0010_access_groups.js'
 import * as acsUserEntrances from './migrations/0011_acs_user_entrances.js'
+import * as cardNumbers from './migrations/0012_card_numbers.js'
 import type { DB } from './schema.js'
 
 /** Every migration, in order. Both databases run the same ones. */
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0009_bridges': bridges,
   '0010_access_groups': accessGroups,
   '0011_acs_user_entrances': acsUserEntrances,
+  '0012_card_numbers': cardNumbers,
 }
 
 export interface Database {

@@ -165,6 +165,8 @@ export const syncAccessGrant = async (
         system,
         user,
         ...(reservation ? { reservation } : {}),
+        // A tag the system knows beforehand is assigned to the card later (assign_card).
+        ...(request.mode === 'card' && traits.preRegisteredCards ? { awaitsCard: true } : {}),
         accessMethod: request.mode,
         code: request.mode === 'code' ? request.code : undefined,
         entranceIds: doors,

@@ -199,6 +199,13 @@ export interface NewCredential {
   options?: unknown
   /** How a card made by an Access Grant takes part in its reservation. */
   reservation?: ReservationRole
+  /**
+   * A card of a system whose tags are registered beforehand, made for an Access
+   * Grant: it waits, unissued and with no card number, until a tag is assigned to it.
+   */
+  awaitsCard?: boolean
+  /** The number of the registered tag it is assigned to (scan_to_assign_credential). */
+  cardNumber?: string
   now: Date
 }
 
@@ -225,7 +232,7 @@ export const insertCredential = async (
     },
     () => allocateExternalNumber(db, system.acs_system_id),
   )
-  const issuedNow = issued.issuedAtOnce
+  const issuedNow = issued.issuedAtOnce && !credential.awaitsCard
   const row = await insertAcsCredential(
     db,
     {
@@ -240,7 +247,7 @@ export const insertCredential = async (
       ends_at: credential.endsAt,
       is_multi_phone_sync_credential: credential.isMultiPhoneSync ?? false,
       provider_data: json(withData({}, provider.key, issued.data)),
-      card_number: issued.cardNumber,
+      card_number: credential.awaitsCard ? null : (credential.cardNumber ?? issued.cardNumber),
       is_issued: issuedNow,
       issued_at: issuedNow ? now : null,
       reissue_required_at: null,

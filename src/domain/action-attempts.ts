@@ -24,6 +24,8 @@ export const actionTypes = [
   'ENCODE_CREDENTIAL',
   'ENCODE_ACCESS_METHOD',
   'SCAN_CREDENTIAL',
+  'SCAN_TO_ASSIGN_CREDENTIAL',
+  'ASSIGN_CREDENTIAL',
   'RESET_SANDBOX_WORKSPACE',
 ] as const
 export type ActionType = (typeof actionTypes)[number]

@@ -1,5 +1,6 @@
 import type { AcsEncoder, ActionAttempt, RouteRequestBody } from '@seamapi/types/connect'
 import { findAcsEncoder, listAcsEncoders } from '../db/acs-encoders.js'
+import { findAcsSystem } from '../db/acs-systems.js'
 import type { Page } from '../db/pagination.js'
 import type { AcsCredentialRow, AcsEncoderRow, Executor } from '../db/schema.js'
 import type { EncodeSimulation, ScanSimulation } from '../providers/types.js'
@@ -26,7 +27,7 @@ export interface ScanAttemptInput {
 }
 
 /** One card lies on an encoder: its encodings and scans run one at a time, in order. */
-const encoderQueue = (acsEncoderId: string): string => `acs_encoder:${acsEncoderId}`
+export const encoderQueue = (acsEncoderId: string): string => `acs_encoder:${acsEncoderId}`
 
 export const requireEncoder = async (
   db: Executor,
@@ -167,6 +168,13 @@ const startEncoding = async (
 ): Promise<ActionAttempt> => {
   const attempt = await ctx.db.transaction().execute(async (db) => {
     const encoder = await requireEncoder(db, scope, request.acsEncoderId, { forUpdate: true })
+    const system = await findAcsSystem(db, scope.workspace_id, encoder.acs_system_id)
+    if (system && !ctx.providers.forSystem(system.external_type).traits.encodesCards) {
+      throw invalidInput(
+        `${system.external_type_display_name} cards are not encoded: its tags are assigned as they are (/acs/encoders/scan_to_assign_credential, /access_methods/assign_card)`,
+        'acs_encoder_id',
+      )
+    }
     const credential = await credentialToEncode(db, scope, encoder, request)
     const attemptInput: EncodeAttemptInput = {
       acs_encoder_id: encoder.acs_encoder_id,

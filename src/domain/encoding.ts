@@ -60,14 +60,14 @@ const knownCard = (row: AcsCardRow | undefined): KnownCard | null =>
       }
     : null
 
-interface EncoderContext {
+export interface EncoderContext {
   driver: EncoderDriver
   provider: AccessSystemProvider
   cardOnEncoder: KnownCard | null
   target: EncoderTarget
 }
 
-const loadEncoder = async (
+export const loadEncoder = async (
   db: Executor,
   attempt: ActionAttemptRow,
   acsEncoderId: string,

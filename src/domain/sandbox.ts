@@ -176,6 +176,19 @@ const seedSite = async (
     })
   }
   await insertAcsEncoders(db, encoders)
+  for (const card of site.registeredCards ?? []) {
+    await insertAcsCard(db, {
+      acs_card_id: newId(),
+      workspace_id: workspaceId,
+      acs_system_id: acsSystemId,
+      card_number: card.card_number,
+      card_format: card.card_format,
+      acs_credential_id: null,
+      contents: json(card.contents),
+      created_at: now,
+      updated_at: now,
+    })
+  }
   for (const group of site.accessGroups ?? []) {
     await insertAccessGroup(
       db,

@@ -27,6 +27,7 @@ import {
   failed,
   type PhysicalStep,
 } from '../domain/action-attempts.js'
+import { assignCardHandler, scanToAssignHandler } from '../domain/card-assignment.js'
 import { encodingHandler, scanHandler } from '../domain/encoding.js'
 import { sandboxResetHandler } from '../domain/workspaces.js'
 import type { ProviderRegistry } from '../providers/index.js'
@@ -35,6 +36,8 @@ export const actionHandlers: Record<string, ActionHandler> = {
   ENCODE_CREDENTIAL: encodingHandler,
   ENCODE_ACCESS_METHOD: encodingHandler,
   SCAN_CREDENTIAL: scanHandler,
+  SCAN_TO_ASSIGN_CREDENTIAL: scanToAssignHandler,
+  ASSIGN_CREDENTIAL: assignCardHandler,
   RESET_SANDBOX_WORKSPACE: sandboxResetHandler,
 }
 

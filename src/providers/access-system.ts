@@ -99,6 +99,7 @@ export interface OwnSystem {
 }
 
 export type CreateCredentialBody = RouteRequestBody<'/acs/credentials/create'>
+export type ScanToAssignBody = RouteRequestBody<'/acs/encoders/scan_to_assign_credential'>
 
 export type AccessMethod = AcsCredential['access_method']
 
@@ -125,6 +126,18 @@ export interface AccessSystemTraits {
    * named on the credential, and follows the user's group changes.
    */
   accessGroups?: { type: NonNullable<AcsAccessGroup['external_type']>; name: string }
+  /**
+   * Its cards are tags registered in the system beforehand and handed out as they are,
+   * never encoded: a card an Access Grant asks for waits until a registered tag is
+   * assigned to it (`/access_methods/assign_card`), and a tag read at one of its
+   * encoders is assigned to a user (`/acs/encoders/scan_to_assign_credential`).
+   */
+  preRegisteredCards?: {
+    /** Whether a scan may register a tag the system does not know yet (its metadata). */
+    registersNewCards(body: ScanToAssignBody): boolean
+    /** How to ask a scan to register a tag the system does not know, in words. */
+    registerHint: string
+  }
   /** Access methods of which a user holds at most one credential (one card per user). */
   onePerUser?: readonly AccessMethod[]
   /** Logo on the `acs_system` resource. */
@@ -222,6 +235,8 @@ export interface SandboxSite {
   accessGroups?: { name: string; doors: string[] }[]
   /** The blank card lying on each encoder at first. */
   blankCard?(): CardState
+  /** Cards (tags) registered in the system at first, lying on no encoder. */
+  registeredCards?: CardState[]
   /** Guests who came with the system (no creation events), each with a card waiting to be encoded. */
   guests?: {
     name: string

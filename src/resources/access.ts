@@ -65,6 +65,9 @@ export const toAccessMethod = (
       ? {
           is_encoding_required: encodingRequired,
           is_ready_for_encoding: encodingRequired && hasCredential,
+          // A card neither issued nor waiting for its encoding waits for a registered
+          // tag to be assigned to it (/access_methods/assign_card).
+          is_assignment_required: !row.is_issued && !encodingRequired,
         }
       : {}),
     warnings: [],

@@ -3,6 +3,7 @@ import {
   getAccessMethod,
   listAccessMethodsOf,
 } from '../domain/access-methods.js'
+import { requestCardAssignment } from '../domain/card-assignment.js'
 import { requestAccessMethodEncoding } from '../domain/encoders.js'
 import { route } from '../http/route.js'
 
@@ -19,6 +20,10 @@ export const accessMethodRoutes = [
     await deleteAccessMethodsBy(ctx, scope, input)
     return {}
   }),
+
+  route('/access_methods/assign_card', async ({ ctx, scope, input }) => ({
+    action_attempt: await requestCardAssignment(ctx, scope, input),
+  })),
 
   route('/access_methods/encode', async ({ ctx, scope, input }) => ({
     action_attempt: await requestAccessMethodEncoding(ctx, scope, input),

@@ -452,11 +452,15 @@ forEachDatabase('Access Grants', (kind) => {
     const cards = (
       await seam.accessMethods.list({ access_grant_id: grant.access_grant_id })
     ).filter((m) => m.mode === 'card')
-    // The hotel card waits for its encoder; the Salto KS tag is assigned at once.
-    assert.deepEqual(cards.map((m) => [m.is_encoding_required, m.is_issued]).sort(), [
-      [false, true],
-      [true, false],
-    ])
+    // The hotel card waits for its encoder; the Salto KS card waits for a registered
+    // tag to be assigned to it (/access_methods/assign_card).
+    assert.deepEqual(
+      cards.map((m) => [m.is_encoding_required, m.is_assignment_required, m.is_issued]).sort(),
+      [
+        [false, true, false],
+        [true, false, false],
+      ],
+    )
   })
 
   test('bad input is refused with a clear error and nothing is half-created', async () => {

@@ -468,7 +468,8 @@ forEachDatabase('HTTP contract', (kind) => {
     })
     assert.equal(between.url.searchParams.getAll('between').length, 2)
     const events = await getAsSdk(s, between)
-    assert.equal((events.events as unknown[]).length, 3)
+    // Front Desk, Back Office, the Salto Space NCoder and the Salto KS encoder.
+    assert.equal((events.events as unknown[]).length, 4)
 
     // A query string that does not fit the schema is invalid input, as a body would be.
     const bad = await expectError(

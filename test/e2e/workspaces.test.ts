@@ -94,9 +94,9 @@ forEachDatabase('workspaces', (kind) => {
     const seeded = await snapshot(seam)
     assert.equal(seeded.systems.length, 3)
     assert.equal(seeded.entrances.length, 35)
-    assert.equal(seeded.encoders.length, 3)
+    assert.equal(seeded.encoders.length, 4)
     assert.equal(seeded.accessGroups.length, 3)
-    assert.equal(seeded.eventTypes.length, 3 + 3 + 35 + 3)
+    assert.equal(seeded.eventTypes.length, 3 + 3 + 35 + 4)
 
     // Things made in the sandbox.
     const guest = await encodeGuest(seam, 'Before Reset', frontDesk)

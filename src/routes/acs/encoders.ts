@@ -1,3 +1,4 @@
+import { requestScanToAssign } from '../../domain/card-assignment.js'
 import {
   getAcsEncoder,
   listAcsEncodersPage,
@@ -33,6 +34,10 @@ export const acsEncoderRoutes = [
 
   route('/acs/encoders/scan_credential', async ({ ctx, scope, input }) => ({
     action_attempt: await requestScan(ctx, scope, input),
+  })),
+
+  route('/acs/encoders/scan_to_assign_credential', async ({ ctx, scope, input }) => ({
+    action_attempt: await requestScanToAssign(ctx, scope, input),
   })),
 
   route(
