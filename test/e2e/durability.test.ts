@@ -10,6 +10,7 @@ import {
   issuedEvents,
   newCardCredential,
 } from '../support/sandbox.js'
+import { sandboxCounts } from '../support/sandbox-counts.js'
 import { TestServer } from '../support/server.js'
 
 /**
@@ -126,7 +127,7 @@ for (const kind of databaseKinds) {
         await Promise.all([a.start(), b.start()])
         const seamA = a.seam()
         const seamB = b.seam()
-        assert.equal((await seamA.acs.systems.list()).length, 3)
+        assert.equal((await seamA.acs.systems.list()).length, sandboxCounts.systems)
 
         const credentials = await Promise.all(
           Array.from({ length: 24 }, (_, i) => newCard(seamA, `Shared Guest ${i}`)),

@@ -5,6 +5,7 @@ import { type SeamHttp, SeamHttpApiError, SeamHttpInvalidInputError } from '@sea
 import { assertErrorBody, assertResource, assertResponse } from '../support/contract.js'
 import { eventually } from '../support/poll.js'
 import { backOffice, frontDesk, hotel, room101, since } from '../support/sandbox.js'
+import { sandboxCounts } from '../support/sandbox-counts.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
 
 /**
@@ -150,20 +151,23 @@ forEachDatabase('events and pagination', (kind) => {
   test('event_type and event_types', async () => {
     const seam = server.current.seam()
     const entrances = await seam.events.list({ since, event_type: 'acs_entrance.added' })
-    // The hotel's 24, the Salto KS site's 5 and the Salto Space site's 6.
-    assert.equal(entrances.length, 24 + 5 + 6)
+    // Each entrance of each sandbox site, once.
+    assert.equal(entrances.length, sandboxCounts.entrances)
     assert.ok(entrances.every((e) => e.event_type === 'acs_entrance.added'))
-    assert.equal(new Set(entrances.map((e) => field(e, 'acs_entrance_id'))).size, 35)
+    assert.equal(
+      new Set(entrances.map((e) => field(e, 'acs_entrance_id'))).size,
+      sandboxCounts.entrances,
+    )
 
     const some = await seam.events.list({
       since,
       event_types: ['acs_encoder.added', 'acs_system.added', 'acs_user.created'],
     })
     const count = (type: string) => some.filter((e) => e.event_type === type).length
-    assert.equal(count('acs_encoder.added'), 3)
-    assert.equal(count('acs_system.added'), 3)
+    assert.equal(count('acs_encoder.added'), sandboxCounts.encoders)
+    assert.equal(count('acs_system.added'), sandboxCounts.systems)
     assert.equal(count('acs_user.created'), 2)
-    assert.equal(some.length, 8)
+    assert.equal(some.length, sandboxCounts.encoders + sandboxCounts.systems + 2)
 
     const one = await seam.events.list({ since, event_types: ['acs_credential.issued'] })
     assert.deepEqual(
@@ -184,8 +188,13 @@ forEachDatabase('events and pagination', (kind) => {
       return events.map((e) => e.event_type).sort()
     }
 
+    const saltoKs = {
+      entrances: sandboxCounts.entrancesOf('salto_ks_site'),
+      encoders: sandboxCounts.encodersOf('salto_ks_site'),
+    }
     assert.deepEqual(await filtered('acs_system_id', made.saltoSystemId), [
-      ...Array.from({ length: 5 }, () => 'acs_entrance.added'),
+      ...Array.from({ length: saltoKs.encoders }, () => 'acs_encoder.added'),
+      ...Array.from({ length: saltoKs.entrances }, () => 'acs_entrance.added'),
       'acs_system.added',
       'acs_user.created',
     ])
@@ -194,10 +203,11 @@ forEachDatabase('events and pagination', (kind) => {
     assert.equal(hotelEvents.filter((t) => t === 'acs_encoder.added').length, 2)
     assert.ok(hotelEvents.includes('acs_credential.issued'))
 
+    const saltoEvents = saltoKs.encoders + saltoKs.entrances + 2
     const both = await seam.events.list({ since, acs_system_ids: [hotel, made.saltoSystemId] })
-    assert.equal(both.length, hotelEvents.length + 7)
+    assert.equal(both.length, hotelEvents.length + saltoEvents)
     const justSalto = await seam.events.list({ since, acs_system_ids: [made.saltoSystemId] })
-    assert.equal(justSalto.length, 7)
+    assert.equal(justSalto.length, saltoEvents)
 
     assert.deepEqual(await filtered('acs_credential_id', made.credentialId), [
       'acs_credential.issued',
@@ -240,7 +250,11 @@ forEachDatabase('events and pagination', (kind) => {
     const seam = server.current.seam()
     const ids = (events: { event_id: string }[]) => events.map((e) => e.event_id)
     const short = ids(await seam.events.list({ since, acs_system_ids: [made.saltoSystemId] }))
-    assert.equal(short.length, 7)
+    // The Salto KS site's entrances, encoders and system added, and one user created.
+    assert.equal(
+      short.length,
+      sandboxCounts.entrancesOf('salto_ks_site') + sandboxCounts.encodersOf('salto_ks_site') + 2,
+    )
     for (const count of [150, 10_000]) {
       const others = Array.from({ length: count }, () => randomUUID())
       const long = await seam.events.list({
@@ -278,8 +292,8 @@ forEachDatabase('events and pagination', (kind) => {
   test('newest first; limit and unstable_offset page the list', async () => {
     const seam = server.current.seam()
     const all = await seam.events.list({ since })
-    // 3 accounts, 3 systems, 35 entrances, 3 encoders; 2 users; 1 card issued.
-    assert.equal(all.length, 3 + 3 + 35 + 3 + 2 + 1)
+    // Each site's account, system, entrances and encoders; 2 users; 1 card issued.
+    assert.equal(all.length, sandboxCounts.seedingEvents + 2 + 1)
     for (const event of all) assertResource('event', event)
     for (let i = 1; i < all.length; i++) {
       const [newer, older] = [all[i - 1], all[i]]
@@ -348,8 +362,8 @@ forEachDatabase('events and pagination', (kind) => {
   test('walking /acs/entrances/list by five visits every entrance once, in a stable order', async () => {
     const seam = server.current.seam()
     const all = (await seam.acs.entrances.list({ limit: 1000 })).map((e) => e.acs_entrance_id)
-    assert.equal(all.length, 35)
-    assert.equal(new Set(all).size, 35)
+    assert.equal(all.length, sandboxCounts.entrances)
+    assert.equal(new Set(all).size, sandboxCounts.entrances)
 
     const walk = async () => {
       const paginator = seam.createPaginator(seam.acs.entrances.list({ limit: 5 }))

@@ -14,6 +14,7 @@ import {
   scanCard,
   since,
 } from '../support/sandbox.js'
+import { sandboxCounts } from '../support/sandbox-counts.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
 
 /**
@@ -92,11 +93,11 @@ forEachDatabase('workspaces', (kind) => {
   test('reset_sandbox: a RESET_SANDBOX_WORKSPACE attempt that restores the sandbox with the same ids', async () => {
     const seam = server.current.seam()
     const seeded = await snapshot(seam)
-    assert.equal(seeded.systems.length, 3)
-    assert.equal(seeded.entrances.length, 35)
-    assert.equal(seeded.encoders.length, 4)
-    assert.equal(seeded.accessGroups.length, 3)
-    assert.equal(seeded.eventTypes.length, 3 + 3 + 35 + 4)
+    assert.equal(seeded.systems.length, sandboxCounts.systems)
+    assert.equal(seeded.entrances.length, sandboxCounts.entrances)
+    assert.equal(seeded.encoders.length, sandboxCounts.encoders)
+    assert.equal(seeded.accessGroups.length, sandboxCounts.accessGroups)
+    assert.equal(seeded.eventTypes.length, sandboxCounts.seedingEvents)
 
     // Things made in the sandbox.
     const guest = await encodeGuest(seam, 'Before Reset', frontDesk)
@@ -199,7 +200,7 @@ forEachDatabase('workspaces', (kind) => {
     assert.equal(attempt.status, 'success')
     assert.equal(attempt.action_type, 'RESET_SANDBOX_WORKSPACE')
     assert.deepEqual(fullNames(await seam.acs.users.list()), [sandboxGuest.fullName])
-    assert.equal((await seam.acs.entrances.list({ limit: 1000 })).length, 35)
+    assert.equal((await seam.acs.entrances.list({ limit: 1000 })).length, sandboxCounts.entrances)
   })
 
   test('two resets at once both succeed and seed the sandbox once', async () => {
@@ -239,7 +240,7 @@ forEachDatabase('workspaces', (kind) => {
     assert.equal(workspace.workspace_id, created.workspaceId)
     assert.equal(workspace.is_sandbox, true)
     const seeded = await snapshot(seam)
-    assert.equal(seeded.entrances.length, 35)
+    assert.equal(seeded.entrances.length, sandboxCounts.entrances)
     assert.ok(seeded.systems.every(([id]) => id !== hotel))
 
     const sandbox = s.seam()
