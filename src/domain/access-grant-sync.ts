@@ -5,7 +5,7 @@ import {
   updateAccessGrant,
   updateAccessMethod,
 } from '../db/access-grants.js'
-import { findAcsCredentialsByIds } from '../db/acs-credentials.js'
+import { findAcsCredentialsByIds, listAcsCredentialsOfUser } from '../db/acs-credentials.js'
 import { entrancesByCredential, findAcsSystemsByIds } from '../db/acs-systems.js'
 import type {
   AccessGrantRow,
@@ -159,6 +159,20 @@ export const syncAccessGrant = async (
         continue
       }
       const user = await ensureAcsUserForIdentity(db, identity, system, now)
+      // A system that allows one card per user gives no second one to a user who holds one.
+      if (traits.onePerUser?.includes(request.mode)) {
+        const held = (await listAcsCredentialsOfUser(db, user.acs_user_id)).find(
+          (credential) => credential.access_method === request.mode,
+        )
+        if (held) {
+          errors.push({
+            ...issue,
+            error_code: 'cannot_create_requested_access_methods',
+            message: `No ${label} was created for ${names(doorsOf(systemId))}: ${system.external_type_display_name} allows one per user, and ${user.full_name} holds ${label} ${held.acs_credential_id} already.`,
+          })
+          continue
+        }
+      }
       const reservation =
         request.mode === 'card' ? await reservationCardRole(db, grant, systemId) : undefined
       const credential = await insertCredential(db, providers, {

@@ -410,3 +410,51 @@ forEachDatabase('Salto ProAccess Space cards and access groups', (kind) => {
     )
   })
 })
+
+forEachDatabase('Salto ProAccess Space Access Grants', (kind) => {
+  const server = useServer(kind)
+
+  test('an Access Grant gives a card to a user with none, and no second card to a user who has one', async () => {
+    const seam = server.current.seam()
+    const entrances = await seam.acs.entrances.list({ acs_system_id: spaceOffices })
+    const frontDoor = entrances.find((e) => e.display_name === 'Front Door')
+    assert.ok(frontDoor)
+
+    const first = await seam.accessGrants.create({
+      user_identity: { full_name: 'Grant Card Holder', email_address: 'holder@example.com' },
+      acs_entrance_ids: [frontDoor.acs_entrance_id],
+      requested_access_methods: [{ mode: 'card' }],
+    })
+    assertResource('access_grant', first)
+    assert.deepEqual(first.errors, [])
+    const [method] = await seam.accessMethods.list({ access_grant_id: first.access_grant_id })
+    assert.ok(method)
+    assertResource('access_method', method)
+    assert.equal(method.is_encoding_required, true)
+
+    // The same person again: Salto Space allows one card per user.
+    const second = await seam.accessGrants.create({
+      user_identity_id: first.user_identity_id,
+      acs_entrance_ids: [frontDoor.acs_entrance_id],
+      requested_access_methods: [{ mode: 'card' }],
+    })
+    assertResource('access_grant', second)
+    assert.deepEqual(await seam.accessMethods.list({ access_grant_id: second.access_grant_id }), [])
+    const [error] = second.errors
+    assert.equal(error?.error_code, 'cannot_create_requested_access_methods')
+    assert.match(error?.message ?? '', /one per user/)
+    const [user] = await seam.acs.users.list({
+      user_identity_id: first.user_identity_id,
+      acs_system_id: spaceOffices,
+    })
+    assert.ok(user)
+    const cards = await seam.acs.credentials.list({ acs_user_id: user.acs_user_id })
+    assert.equal(cards.length, 1)
+    const events = await seam.events.list({
+      since,
+      access_grant_id: second.access_grant_id,
+      event_types: ['access_grant.could_not_create_requested_access_methods'],
+    })
+    assert.equal(events.length, 1)
+  })
+})

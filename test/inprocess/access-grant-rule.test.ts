@@ -117,8 +117,14 @@ for (const kind of databaseKinds) {
         ...stay,
       })
       const methods = await methodsOf(grant.access_grant_id)
-      // Visionline: a card to encode. Salto KS: a tag and a PIN, issued at once.
-      assert.deepEqual(bySystemAndMode(methods), ['card:issued', 'card:not issued', 'code:issued'])
+      // Visionline: a card to encode. Salto KS: a PIN, issued at once, and a card that
+      // waits for a registered tag (assign_card).
+      assert.deepEqual(bySystemAndMode(methods), [
+        'card:not issued',
+        'card:not issued',
+        'code:issued',
+      ])
+      assert.equal(methods.filter((m) => m.is_assignment_required).length, 1)
       const toEncode = methods.find((m) => m.mode === 'card' && !m.is_issued)
       assert.equal(toEncode?.is_encoding_required, true)
       assert.equal(toEncode?.is_ready_for_encoding, true)
