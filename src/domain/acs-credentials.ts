@@ -19,6 +19,7 @@ import {
 import type { Page } from '../db/pagination.js'
 import {
   type AcsCredentialRow,
+  type AcsEntranceRow,
   type AcsSystemRow,
   type AcsUserRow,
   type Executor,
@@ -96,7 +97,17 @@ export const createAcsCredential = async (
         'allowed_acs_entrance_ids',
       )
     }
-    await assertEntrancesOfSystem(db, scope, requestedEntranceIds, system.acs_system_id)
+    const requestedEntrances = await assertEntrancesOfSystem(
+      db,
+      scope,
+      requestedEntranceIds,
+      system.acs_system_id,
+    )
+    const entranceProblem = provider.credentialEntranceProblem?.(
+      request.options,
+      requestedEntrances,
+    )
+    if (entranceProblem) throw invalidInput(entranceProblem.message, entranceProblem.parameter)
     // In a system with access groups a credential opens the entrances of its user's groups.
     const entranceIds = traits.accessGroups
       ? await entranceIdsOfUserGroups(db, user.acs_user_id)
@@ -302,7 +313,7 @@ const assertEntrancesOfSystem = async (
   scope: WorkspaceScope,
   entranceIds: readonly string[],
   acsSystemId: string,
-): Promise<void> => {
+): Promise<AcsEntranceRow[]> => {
   const found = await findAcsEntrances(db, scope.workspace_id, entranceIds)
   const missing = entranceIds.find((id) => !found.some((e) => e.acs_entrance_id === id))
   if (missing !== undefined) throw notFound('acs_entrance', missing)
@@ -313,6 +324,7 @@ const assertEntrancesOfSystem = async (
       'allowed_acs_entrance_ids',
     )
   }
+  return found
 }
 
 export const getAcsCredential = async (
