@@ -126,7 +126,7 @@ for (const kind of databaseKinds) {
         await Promise.all([a.start(), b.start()])
         const seamA = a.seam()
         const seamB = b.seam()
-        assert.equal((await seamA.acs.systems.list()).length, 3)
+        assert.equal((await seamA.acs.systems.list()).length, 4)
 
         const credentials = await Promise.all(
           Array.from({ length: 24 }, (_, i) => newCard(seamA, `Shared Guest ${i}`)),

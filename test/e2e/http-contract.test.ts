@@ -222,7 +222,7 @@ forEachDatabase('HTTP contract', (kind) => {
     // An empty body (or none) means no parameters.
     for (const empty of ['', '   ', '\n']) {
       const systems = await expectOk(await postJson(s, '/acs/systems/list', empty))
-      assert.equal((systems.acs_systems as unknown[]).length, 3)
+      assert.equal((systems.acs_systems as unknown[]).length, 4)
       await expectOk(await postJson(s, '/workspaces/get', empty))
       const missing = await expectError(
         await postJson(s, '/acs/entrances/get', empty),
@@ -468,7 +468,7 @@ forEachDatabase('HTTP contract', (kind) => {
     })
     assert.equal(between.url.searchParams.getAll('between').length, 2)
     const events = await getAsSdk(s, between)
-    assert.equal((events.events as unknown[]).length, 3)
+    assert.equal((events.events as unknown[]).length, 4)
 
     // A query string that does not fit the schema is invalid input, as a body would be.
     const bad = await expectError(
@@ -973,7 +973,7 @@ forEachDatabase(
       const events = await seam.events.list({ since: '2020-01-01T00:00:00.000Z' })
       assert.ok(events.length > 1)
       const systems = await seam.acs.systems.list()
-      assert.equal(systems.length, 3)
+      assert.equal(systems.length, 4)
     })
 
     test('hostile bodies, queries and headers on every endpoint never get a 500', async () => {

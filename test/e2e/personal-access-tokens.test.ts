@@ -107,7 +107,7 @@ forEachDatabase('personal access tokens', (kind) => {
     const inSandbox = s.seamWithToken(jane.token, sandbox.workspace_id)
     assert.equal((await inSandbox.workspaces.get()).workspace_id, sandbox.workspace_id)
     const systems = await inSandbox.acs.systems.list()
-    assert.equal(systems.length, 3)
+    assert.equal(systems.length, 4)
     assert.ok(systems.every((system) => system.acs_system_id !== hotel))
     const visionline = systems.find((system) => system.external_type === 'visionline_system')
     assert.ok(visionline)
@@ -115,7 +115,7 @@ forEachDatabase('personal access tokens', (kind) => {
       acs_system_ids: [visionline.acs_system_id],
     })
     assert.equal(encoders.length, 2)
-    assert.equal((await inSandbox.acs.entrances.list({ limit: 1000 })).length, 35)
+    assert.equal((await inSandbox.acs.entrances.list({ limit: 1000 })).length, 44)
     // The production workspace is empty.
     const inProduction = s.seamWithToken(jane.token, production.workspace_id)
     assert.deepEqual(await inProduction.acs.systems.list(), [])

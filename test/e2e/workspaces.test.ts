@@ -92,11 +92,11 @@ forEachDatabase('workspaces', (kind) => {
   test('reset_sandbox: a RESET_SANDBOX_WORKSPACE attempt that restores the sandbox with the same ids', async () => {
     const seam = server.current.seam()
     const seeded = await snapshot(seam)
-    assert.equal(seeded.systems.length, 3)
-    assert.equal(seeded.entrances.length, 35)
-    assert.equal(seeded.encoders.length, 3)
+    assert.equal(seeded.systems.length, 4)
+    assert.equal(seeded.entrances.length, 44)
+    assert.equal(seeded.encoders.length, 4)
     assert.equal(seeded.accessGroups.length, 3)
-    assert.equal(seeded.eventTypes.length, 3 + 3 + 35 + 3)
+    assert.equal(seeded.eventTypes.length, 4 + 4 + 44 + 4)
 
     // Things made in the sandbox.
     const guest = await encodeGuest(seam, 'Before Reset', frontDesk)
@@ -199,7 +199,7 @@ forEachDatabase('workspaces', (kind) => {
     assert.equal(attempt.status, 'success')
     assert.equal(attempt.action_type, 'RESET_SANDBOX_WORKSPACE')
     assert.deepEqual(fullNames(await seam.acs.users.list()), [sandboxGuest.fullName])
-    assert.equal((await seam.acs.entrances.list({ limit: 1000 })).length, 35)
+    assert.equal((await seam.acs.entrances.list({ limit: 1000 })).length, 44)
   })
 
   test('two resets at once both succeed and seed the sandbox once', async () => {
@@ -239,7 +239,7 @@ forEachDatabase('workspaces', (kind) => {
     assert.equal(workspace.workspace_id, created.workspaceId)
     assert.equal(workspace.is_sandbox, true)
     const seeded = await snapshot(seam)
-    assert.equal(seeded.entrances.length, 35)
+    assert.equal(seeded.entrances.length, 44)
     assert.ok(seeded.systems.every(([id]) => id !== hotel))
 
     const sandbox = s.seam()
