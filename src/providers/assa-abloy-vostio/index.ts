@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { AcsCredential } from '@seamapi/types/connect'
+import type { AcsEntranceRow } from '../../db/schema.js'
 import type { AccessSystemProvider, CredentialOnEncoder } from '../access-system.js'
 import type { ProviderSettings } from '../settings.js'
 import { outOfSyncProperties, readCard, type VostioCredentialImage } from './card.js'
@@ -48,7 +49,7 @@ import { sandboxVostioHotel } from './seed.js'
 
 const presentMetadata = (
   data: VostioCredentialData,
-  entrances: Parameters<AccessSystemProvider['presentCredential']>[0]['entrances'],
+  entrances: readonly AcsEntranceRow[],
 ): NonNullable<AcsCredential['assa_abloy_vostio_metadata']> => ({
   key_id: data.key_id,
   ...(data.key_issuing_request_id !== undefined
