@@ -77,7 +77,10 @@ export interface AccessSystemProvider {
   /** What is wrong with a scanned card itself (say, it was tampered with), in words. */
   cardProblems?(card: CardState): string[]
 
-  /** Entrances whose other issued cards stop working once this credential is encoded. */
+  /**
+   * Entrances whose other issued cards stop working once this credential is encoded
+   * (may stop, for a card that `settleEncodedCard` decides about).
+   */
   doorsOverriddenBy(facts: CredentialFacts): string[]
   /**
    * For cards whose part depends on the cards already there (one that overrides when
