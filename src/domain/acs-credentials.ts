@@ -20,6 +20,7 @@ import { userEntranceIds } from '../db/acs-user-entrances.js'
 import type { Page } from '../db/pagination.js'
 import {
   type AcsCredentialRow,
+  type AcsEntranceRow,
   type AcsSystemRow,
   type AcsUserRow,
   type Executor,
@@ -97,7 +98,17 @@ export const createAcsCredential = async (
         'allowed_acs_entrance_ids',
       )
     }
-    await assertEntrancesOfSystem(db, scope, requestedEntranceIds, system.acs_system_id)
+    const requestedEntrances = await assertEntrancesOfSystem(
+      db,
+      scope,
+      requestedEntranceIds,
+      system.acs_system_id,
+    )
+    const entranceProblem = provider.credentialEntranceProblem?.(
+      request.options,
+      requestedEntrances,
+    )
+    if (entranceProblem) throw invalidInput(entranceProblem.message, entranceProblem.parameter)
     // In a system with access groups a credential opens the entrances of its user's
     // groups; in any system, also those granted to its user (/acs/entrances/grant_access).
     const entranceIds = traits.accessGroups
@@ -311,7 +322,7 @@ const assertEntrancesOfSystem = async (
   scope: WorkspaceScope,
   entranceIds: readonly string[],
   acsSystemId: string,
-): Promise<void> => {
+): Promise<AcsEntranceRow[]> => {
   const found = await findAcsEntrances(db, scope.workspace_id, entranceIds)
   const missing = entranceIds.find((id) => !found.some((e) => e.acs_entrance_id === id))
   if (missing !== undefined) throw notFound('acs_entrance', missing)
@@ -322,6 +333,7 @@ const assertEntrancesOfSystem = async (
       'allowed_acs_entrance_ids',
     )
   }
+  return found
 }
 
 export const getAcsCredential = async (

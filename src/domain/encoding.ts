@@ -238,14 +238,14 @@ const applyEncoding = async (
   const wasIssued = credential.is_issued
   // Changed while its card was being written: the card carries the old version.
   const stale = !sameImage(written.image, await imageOf(db, provider, credential))
-  const updated = await updateCredentialAfterEncoding(db, provider, credential, {
+  const encodedRow = await updateCredentialAfterEncoding(db, provider, credential, {
     cardNumber: card.card_number,
     externalCardId: written.externalCardId,
     issuedCardCount: written.issuedCardCount,
     stale,
     now,
   })
-  await overrideEarlierCards(db, provider, updated, now)
+  const updated = await overrideEarlierCards(db, provider, encodedRow, now)
   await recordEvent(
     db,
     attempt.workspace_id,

@@ -25,6 +25,15 @@ export interface AccessSystemProvider {
   /** The system-specific part of `/acs/credentials/create`. */
   readCredentialRequest(body: CreateCredentialBody): CredentialRequestOptions
   /**
+   * What is wrong with the system's part of `/acs/credentials/create` given the
+   * entrances the request names (`options` from `readCredentialRequest`): refused as
+   * `invalid_input`. Left out: nothing to check.
+   */
+  credentialEntranceProblem?(
+    options: unknown,
+    entrances: readonly AcsEntranceRow[],
+  ): { message: string; parameter: string } | undefined
+  /**
    * The new credential as the system issues it: its PIN, its card number when it
    * assigns one itself, whether it is issued at once, and the provider's own data.
    * `allocateNumber` takes the system's next small numeric id.
@@ -68,8 +77,18 @@ export interface AccessSystemProvider {
   /** What is wrong with a scanned card itself (say, it was tampered with), in words. */
   cardProblems?(card: CardState): string[]
 
-  /** Entrances whose other issued cards stop working once this credential is encoded. */
+  /**
+   * Entrances whose other issued cards stop working once this credential is encoded
+   * (may stop, for a card that `settleEncodedCard` decides about).
+   */
   doorsOverriddenBy(facts: CredentialFacts): string[]
+  /**
+   * For cards whose part depends on the cards already there (one that overrides when
+   * alone and joins otherwise): the encoded card's new data, given the other issued
+   * cards opening any of `doorsOverriddenBy`'s doors, before any is stopped.
+   * Undefined (or left out): its data stays.
+   */
+  settleEncodedCard?(encoded: AcsCredentialRow, others: readonly AcsCredentialRow[]): unknown
   /** The other card's new data when the encoded card stops it; undefined: it keeps working. */
   stopCard(encoded: AcsCredentialRow, other: AcsCredentialRow, now: Date): unknown
 

@@ -1,4 +1,5 @@
 import type { AccessSystemProvider } from './access-system.js'
+import { assaAbloyVostio } from './assa-abloy-vostio/index.js'
 import { keysmithCards } from './keysmith-cards/index.js'
 import { saltoKs } from './salto-ks/index.js'
 import { saltoSpace } from './salto-space/index.js'
@@ -18,6 +19,7 @@ const accessSystems: ReadonlyArray<(settings: ProviderSettings) => AccessSystemP
   visionline,
   saltoKs,
   saltoSpace,
+  assaAbloyVostio,
   keysmithCards,
 ]
 

@@ -209,6 +209,7 @@ export const toAcsCredential = (
     })
   }
   const external = provider.traits.credentials[row.access_method as AcsCredential['access_method']]
+  const presented = provider.presentCredential({ row, entrances, now })
   return {
     acs_credential_id: row.acs_credential_id,
     acs_system_id: row.acs_system_id,
@@ -233,8 +234,9 @@ export const toAcsCredential = (
     is_one_time_use: false,
     is_latest_desired_state_synced_with_provider: true,
     latest_desired_state_synced_with_provider_at: iso(row.updated_at),
-    ...provider.presentCredential({ row, entrances, now }),
-    errors: [],
+    ...presented,
+    // A provider may report what is wrong with the credential in the system (say, an overridden card).
+    errors: presented.errors ?? [],
     warnings,
   }
 }

@@ -21,6 +21,7 @@ forEachDatabase('connected accounts', (kind) => {
     const accounts = await seam.connectedAccounts.list()
     for (const account of accounts) assertResource('connected_account', account)
     assert.deepEqual(accounts.map((a) => a.account_type).sort(), [
+      'assa_abloy_vostio',
       'salto_ks',
       'salto_space',
       'visionline',

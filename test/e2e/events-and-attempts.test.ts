@@ -378,7 +378,9 @@ forEachDatabase('events and pagination', (kind) => {
     const pages = await walk()
     assert.deepEqual(
       pages.map((p) => p.length),
-      [5, 5, 5, 5, 5, 5, 5],
+      Array.from({ length: Math.ceil(sandboxCounts.entrances / 5) }, (_, i) =>
+        Math.min(5, sandboxCounts.entrances - i * 5),
+      ),
     )
     assert.deepEqual(pages.flat(), all)
     assert.deepEqual(await walk(), pages, 'the same pages again')

@@ -5,6 +5,11 @@ import { join } from 'node:path'
 import { after } from 'node:test'
 import { openVirtualDriver, placeCard, takeCard } from '../../src/bridge/drivers/virtual.js'
 import { encodeCard, wrapNdef } from '../../src/cards/format.js'
+import type { VostioCredentialImage } from '../../src/providers/assa-abloy-vostio/card.js'
+import {
+  blankCard as blankVostioCard,
+  createSandboxVostioDriver,
+} from '../../src/providers/assa-abloy-vostio/sandbox-driver.js'
 import { createBridgeDriver } from '../../src/providers/keysmith-cards/bridge-driver.js'
 import type { KeysmithCardImage } from '../../src/providers/keysmith-cards/card.js'
 import { newSystemKeys } from '../../src/providers/keysmith-cards/keys.js'
@@ -77,6 +82,29 @@ runDriverContract('sandbox Salto Space NCoder', {
       '48ebfb50-c531-43c5-b9ea-409f26dabbd7',
       '5f4e3d2c-1b0a-9f8e-7d6c-5b4a3c2d1e0f',
     ],
+  }),
+})
+
+runDriverContract('sandbox Vostio encoder', {
+  createDriver: ({ slow }) =>
+    createSandboxVostioDriver({ delayMs: slow ? 10_000 : 0 }) as unknown as EncoderDriver,
+  blankCard: (): KnownCard => ({ ...blankVostioCard(), acs_card_id: randomUUID() }),
+  placeCard: () => {},
+  takeCard: () => {},
+  credential: (): VostioCredentialImage => ({
+    acs_credential_id: randomUUID(),
+    card_format: 'mifare_desfire',
+    card_holder: 'Jane Doe',
+    vostio_key_id: '12',
+    starts_at: '2030-06-01T15:00:00.000Z',
+    ends_at: '2030-06-04T11:00:00.000Z',
+    acs_entrance_ids: ['55555555-5555-5555-5555-666666666601'],
+    door_names: ['Room 201'],
+  }),
+  // The stay is extended.
+  changed: (credential: CredentialImage) => ({
+    ...credential,
+    ends_at: '2030-06-05T11:00:00.000Z',
   }),
 })
 
