@@ -20,6 +20,7 @@ import * as bridges from './migrations/0009_bridges.js'
 import * as accessGroups from './migrations/0010_access_groups.js'
 import * as acsUserEntrances from './migrations/0011_acs_user_entrances.js'
 import * as cardNumbers from './migrations/0012_card_numbers.js'
+import { PreparingClient } from './prepared-statements.js'
 import type { DB } from './schema.js'
 
 /** Every migration, in order. Both databases run the same ones. */
@@ -166,6 +167,8 @@ const openPostgres = (databaseUrl: string, statementTimeoutMs: number | undefine
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: 10,
+    // Named prepared statements: a hot read is parsed and planned once per connection.
+    Client: PreparingClient,
     // A database that does not answer (a dropped network, a server stuck starting)
     // fails the request with 503 after this, instead of holding it to its deadline.
     connectionTimeoutMillis: connectTimeoutMs,
