@@ -159,6 +159,11 @@ export interface AccessSystemTraits {
   }
   /** Access methods of which a user holds at most one credential (one card per user). */
   onePerUser?: readonly AccessMethod[]
+  /**
+   * false: its entrances cannot be unlocked remotely, and say so
+   * (`can_unlock_with_cloud_key: false`); left out, the resource does not say.
+   */
+  remoteUnlock?: boolean
   /** Logo on the `acs_system` resource. */
   image?: { url: string; alt: string }
   /**

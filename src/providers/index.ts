@@ -1,5 +1,6 @@
 import type { AccessSystemProvider } from './access-system.js'
 import { assaAbloyVostio } from './assa-abloy-vostio/index.js'
+import { dormakabaAmbiance } from './dormakaba-ambiance/index.js'
 import { keysmithCards } from './keysmith-cards/index.js'
 import { saltoKs } from './salto-ks/index.js'
 import { saltoSpace } from './salto-space/index.js'
@@ -20,6 +21,7 @@ const accessSystems: ReadonlyArray<(settings: ProviderSettings) => AccessSystemP
   saltoKs,
   saltoSpace,
   assaAbloyVostio,
+  dormakabaAmbiance,
   keysmithCards,
 ]
 

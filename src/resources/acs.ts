@@ -80,6 +80,7 @@ export const toAcsEntrance = (
   can_unlock_with_card: row.can_unlock_with_card,
   can_unlock_with_code: row.can_unlock_with_code,
   can_unlock_with_mobile_key: row.can_unlock_with_mobile_key,
+  ...(provider.traits.remoteUnlock === false ? { can_unlock_with_cloud_key: false } : {}),
   can_belong_to_reservation: provider.canBelongToReservation(row),
   errors: [],
   warnings: [],

@@ -70,6 +70,7 @@ describe('provider boundaries', () => {
   test('the access systems are the provider folders', () => {
     assert.deepEqual(systemFolders.sort(), [
       'assa-abloy-vostio',
+      'dormakaba-ambiance',
       'keysmith-cards',
       'salto-ks',
       'salto-space',
