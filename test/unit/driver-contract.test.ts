@@ -10,6 +10,11 @@ import {
   blankCard as blankVostioCard,
   createSandboxVostioDriver,
 } from '../../src/providers/assa-abloy-vostio/sandbox-driver.js'
+import type { AmbianceCredentialImage } from '../../src/providers/dormakaba-ambiance/card.js'
+import {
+  blankCard as blankAmbianceCard,
+  createSandboxAmbianceDriver,
+} from '../../src/providers/dormakaba-ambiance/sandbox-driver.js'
 import { createBridgeDriver } from '../../src/providers/keysmith-cards/bridge-driver.js'
 import type { KeysmithCardImage } from '../../src/providers/keysmith-cards/card.js'
 import { newSystemKeys } from '../../src/providers/keysmith-cards/keys.js'
@@ -105,6 +110,31 @@ runDriverContract('sandbox Vostio encoder', {
   changed: (credential: CredentialImage) => ({
     ...credential,
     ends_at: '2030-06-05T11:00:00.000Z',
+  }),
+})
+
+runDriverContract('sandbox dormakaba Ambiance encoder', {
+  createDriver: ({ slow }) =>
+    createSandboxAmbianceDriver({ delayMs: slow ? 10_000 : 0 }) as unknown as EncoderDriver,
+  blankCard: (): KnownCard => ({ ...blankAmbianceCard(), acs_card_id: randomUUID() }),
+  placeCard: () => {},
+  takeCard: () => {},
+  credential: (): AmbianceCredentialImage => ({
+    acs_credential_id: randomUUID(),
+    card_format: 'mifare_desfire',
+    card_holder: 'Jane Guest',
+    ambiance_credential_id: '12',
+    starts_at: '2026-05-01T15:00:00.000Z',
+    ends_at: '2026-05-04T11:00:00.000Z',
+    acs_entrance_ids: ['66666666-6666-6666-6666-000000000001'],
+  }),
+  // A change of the user's access groups: the card opens other doors.
+  changed: (credential: CredentialImage) => ({
+    ...credential,
+    acs_entrance_ids: [
+      '66666666-6666-6666-6666-000000000001',
+      '66666666-6666-6666-6666-000000000002',
+    ],
   }),
 })
 
