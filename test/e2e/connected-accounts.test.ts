@@ -22,6 +22,7 @@ forEachDatabase('connected accounts', (kind) => {
     for (const account of accounts) assertResource('connected_account', account)
     assert.deepEqual(accounts.map((a) => a.account_type).sort(), [
       'assa_abloy_vostio',
+      'dormakaba_ambiance',
       'salto_ks',
       'salto_space',
       'visionline',
