@@ -321,13 +321,15 @@ forEachDatabase('dormakaba Ambiance cards and access groups', (kind) => {
       grant.errors.map((e) => e.error_code),
       ['cannot_create_requested_access_methods'],
     )
+    // Nor is a cloud key credential issued directly.
     await expectApiError(
       seam.acs.credentials.create({
         acs_user_id: (await newUser(seam, 'Cloud Key')).acs_user_id,
-        access_method: 'cloud_key' as 'card',
+        access_method: 'cloud_key',
       }),
       400,
       'invalid_input',
+      /do not issue cloud_key credentials; supported: card/,
     )
   })
 
