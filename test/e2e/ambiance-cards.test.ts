@@ -244,8 +244,17 @@ forEachDatabase('dormakaba Ambiance cards and access groups', (kind) => {
       acs_user_id: user.acs_user_id,
     })
     assert.equal(await needsReissue(seam, first.acs_credential_id), false)
+    // An entrance granted to the user opens beside the groups' (README, "Access groups").
+    await seam.acs.entrances.grantAccess({
+      acs_entrance_id: await entranceId(seam, 'Suite 304'),
+      acs_user_id: user.acs_user_id,
+    })
+    assert.deepEqual(
+      await doorsOf(seam, second.acs_credential_id),
+      [...staffDoors, 'Suite 304'].sort(),
+    )
     await seam.acs.accessGroups.delete({ acs_access_group_id: staff })
-    assert.deepEqual(await doorsOf(seam, first.acs_credential_id), [])
+    assert.deepEqual(await doorsOf(seam, first.acs_credential_id), ['Suite 304'])
     assert.equal(await needsReissue(seam, first.acs_credential_id), true)
     assert.equal(await needsReissue(seam, second.acs_credential_id), true)
 
