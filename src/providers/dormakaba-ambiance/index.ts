@@ -25,9 +25,9 @@ import { sandboxResort } from './seed.js'
  * - **Several cards per user.** The document gives `/acs/credentials/create` no
  *   Ambiance parameter to choose between a new card and updating the user's one (as
  *   it does for systems with one key per user), and Ambiance is a hotel system in
- *   which a guest may carry more
- *   than one key card, so no one-card-per-user rule: each card credential is its own
- *   card, and every one of them opens the doors of the user's groups.
+ *   which a guest may carry more than one key card, so no one-card-per-user rule: each
+ *   card credential is its own card, and every one of them opens the doors of the
+ *   user's groups (and the entrances granted to the user).
  * - **No Ambiance fields on resources** but entrances': the document defines none on
  *   `acs_credential`, `acs_system` or `acs_user`, and no Ambiance `acs_user`
  *   `external_type`, so users carry none. Entrances carry
