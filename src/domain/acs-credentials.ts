@@ -30,7 +30,7 @@ import { findUserIdentity, listAcsUsersOfIdentity } from '../db/user-identities.
 import { recordEvent } from '../events/log.js'
 import { type ReservationRole, withData } from '../providers/access-system.js'
 import type { ProviderRegistry } from '../providers/index.js'
-import { ensureAcsUserForIdentity, requireAcsUser } from './acs-users.js'
+import { assertOneUserSelector, ensureAcsUserForIdentity, requireAcsUser } from './acs-users.js'
 import { reachableIds } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { assertNotManagedByAccessGrant, deleteCredentialRows } from './credential-removal.js'
@@ -281,6 +281,37 @@ export const insertCredential = async (
     )
   }
   return row
+}
+
+/**
+ * The ACS user a request names for an object of one access system: by `acs_user_id`,
+ * or by `user_identity_id` (that identity's ACS user in the system, made when
+ * missing), exactly one of them; a user of another system is refused (400). `object`
+ * names the system's object in the error, e.g. "entrance <id>".
+ */
+export const holderInSystem = async (
+  db: Executor,
+  scope: WorkspaceScope,
+  input: { acs_user_id?: string | undefined; user_identity_id?: string | undefined },
+  system: { acs_system_id: string; object: string },
+  now: Date,
+): Promise<AcsUserRow> => {
+  assertOneUserSelector(input)
+  const holder = await credentialHolder(
+    db,
+    scope,
+    input.acs_user_id !== undefined
+      ? { acs_user_id: input.acs_user_id }
+      : { user_identity_id: input.user_identity_id, acs_system_id: system.acs_system_id },
+    now,
+  )
+  if (holder.acs_system_id !== system.acs_system_id) {
+    throw invalidInput(
+      `ACS user ${holder.acs_user_id} belongs to another access system than ${system.object}`,
+      'acs_user_id',
+    )
+  }
+  return holder
 }
 
 /**

@@ -26,8 +26,7 @@ import type { ProviderRegistry } from '../providers/index.js'
 import type { CardState, DriverError, ScanSimulation } from '../providers/types.js'
 import { toActionAttempt } from '../resources/action-attempt.js'
 import { markCardEncoded, presentAccessMethods, requireAccessMethod } from './access-methods.js'
-import { credentialHolder, insertCredential } from './acs-credentials.js'
-import { assertOneUserSelector } from './acs-users.js'
+import { holderInSystem, insertCredential } from './acs-credentials.js'
 import { type ActionHandler, bookkeeping, failed, queueActionAttempt } from './action-attempts.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { encoderQueue, requireEncoder } from './encoders.js'
@@ -96,21 +95,13 @@ export const requestScanToAssign = async (
         'acs_encoder_id',
       )
     }
-    assertOneUserSelector(input)
-    const user = await credentialHolder(
+    const user = await holderInSystem(
       db,
       scope,
-      input.acs_user_id !== undefined
-        ? { acs_user_id: input.acs_user_id }
-        : { user_identity_id: input.user_identity_id, acs_system_id: encoder.acs_system_id },
+      input,
+      { acs_system_id: encoder.acs_system_id, object: `encoder ${encoder.acs_encoder_id}` },
       ctx.now(),
     )
-    if (user.acs_system_id !== encoder.acs_system_id) {
-      throw invalidInput(
-        `ACS user ${user.acs_user_id} belongs to another access system than encoder ${encoder.acs_encoder_id}`,
-        'acs_user_id',
-      )
-    }
     const attemptInput: ScanToAssignAttemptInput = {
       acs_encoder_id: encoder.acs_encoder_id,
       acs_user_id: user.acs_user_id,

@@ -5,7 +5,7 @@ import { entrancesByCredential, findAcsSystem } from '../db/acs-systems.js'
 import { userEntranceIds } from '../db/acs-user-entrances.js'
 import type { AcsCredentialRow, Executor } from '../db/schema.js'
 import type { ProviderRegistry } from '../providers/index.js'
-import { changeCredentialAccess, credentialHolder, requireCredential } from './acs-credentials.js'
+import { changeCredentialAccess, holderInSystem, requireCredential } from './acs-credentials.js'
 import { assertOneUserSelector, requireAcsUser } from './acs-users.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { assertNotManagedByAccessGrant } from './credential-removal.js'
@@ -68,21 +68,16 @@ export const assignCredential = async (
     const now = ctx.now()
     // The credential first: another workspace's is not found, whatever else is sent.
     const credential = await checkedCredential(db, scope, input.acs_credential_id)
-    assertOneUserSelector(input)
-    const holder = await credentialHolder(
+    const holder = await holderInSystem(
       db,
       scope,
-      input.acs_user_id !== undefined
-        ? { acs_user_id: input.acs_user_id }
-        : { user_identity_id: input.user_identity_id, acs_system_id: credential.acs_system_id },
+      input,
+      {
+        acs_system_id: credential.acs_system_id,
+        object: `credential ${credential.acs_credential_id}`,
+      },
       now,
     )
-    if (holder.acs_system_id !== credential.acs_system_id) {
-      throw invalidInput(
-        `ACS user ${holder.acs_user_id} belongs to another access system than credential ${credential.acs_credential_id}`,
-        'acs_user_id',
-      )
-    }
     if (holder.acs_user_id === credential.acs_user_id) {
       return presentCredential(db, ctx.providers, credential, now)
     }

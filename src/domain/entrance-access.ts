@@ -3,10 +3,10 @@ import { listAcsCredentialsOfUserOutsideGrants } from '../db/acs-credentials.js'
 import { entrancesByCredential, findAcsEntrance, findAcsSystem } from '../db/acs-systems.js'
 import { grantUserEntrance } from '../db/acs-user-entrances.js'
 import { syncGroupAccess } from './access-groups.js'
-import { changeCredentialAccess, credentialHolder } from './acs-credentials.js'
-import { assertOneUserSelector, requireAcsUser } from './acs-users.js'
+import { changeCredentialAccess, holderInSystem } from './acs-credentials.js'
+import { requireAcsUser } from './acs-users.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
-import { invalidInput, notFound } from './errors.js'
+import { notFound } from './errors.js'
 
 /**
  * `/acs/entrances/grant_access`: an ACS user is granted one entrance of its access
@@ -28,21 +28,13 @@ export const grantEntranceAccess = async (
     // The entrance first: another workspace's is not found, whatever else is sent.
     const entrance = await findAcsEntrance(db, scope.workspace_id, input.acs_entrance_id)
     if (!entrance) throw notFound('acs_entrance', input.acs_entrance_id)
-    assertOneUserSelector(input)
-    const holder = await credentialHolder(
+    const holder = await holderInSystem(
       db,
       scope,
-      input.acs_user_id !== undefined
-        ? { acs_user_id: input.acs_user_id }
-        : { user_identity_id: input.user_identity_id, acs_system_id: entrance.acs_system_id },
+      input,
+      { acs_system_id: entrance.acs_system_id, object: `entrance ${entrance.acs_entrance_id}` },
       now,
     )
-    if (holder.acs_system_id !== entrance.acs_system_id) {
-      throw invalidInput(
-        `ACS user ${holder.acs_user_id} belongs to another access system than entrance ${entrance.acs_entrance_id}`,
-        'acs_user_id',
-      )
-    }
     const user = await requireAcsUser(
       db,
       scope,

@@ -1,7 +1,7 @@
 import type { AcsCredential } from '@seamapi/types/connect'
 import type { AcsEntranceRow } from '../../db/schema.js'
 import type { CredentialOnEncoder } from '../access-system.js'
-import { commonOutOfSyncProperties, sameSet } from '../card-comparison.js'
+import { readWrittenCard, writtenCardOutOfSync } from '../card-comparison.js'
 import type { CardState } from '../types.js'
 
 /**
@@ -37,25 +37,7 @@ export type VostioCardContents = {
  * `acs_credential_on_encoder` no Vostio fields, so none are added; whether the key was
  * overridden shows on the credential (`acs_credential_on_seam.errors`).
  */
-export const readCard = (card: CardState): CredentialOnEncoder => {
-  const contents = card.contents as VostioCardContents | null
-  if (contents === null) {
-    return {
-      card_number: card.card_number,
-      created_at: null,
-      is_issued: false,
-      starts_at: null,
-      ends_at: null,
-    }
-  }
-  return {
-    card_number: card.card_number,
-    created_at: contents.written_at,
-    is_issued: true,
-    starts_at: contents.starts_at,
-    ends_at: contents.ends_at,
-  }
-}
+export const readCard = readWrittenCard
 
 /**
  * The properties on which the card and the server differ: the common ones, and
@@ -66,17 +48,4 @@ export const outOfSyncProperties = (
   onEncoder: CredentialOnEncoder,
   onSeam: AcsCredential,
   scanned: { card: CardState; entrances: readonly AcsEntranceRow[] },
-): string[] => {
-  const differences = commonOutOfSyncProperties(onEncoder, onSeam)
-  const contents = scanned.card.contents as VostioCardContents | null
-  if (
-    contents !== null &&
-    !sameSet(
-      contents.acs_entrance_ids,
-      scanned.entrances.map((e) => e.acs_entrance_id),
-    )
-  ) {
-    differences.push('door_names')
-  }
-  return differences
-}
+): string[] => writtenCardOutOfSync(onEncoder, onSeam, scanned, 'door_names')

@@ -1,13 +1,7 @@
-import type { AccessSystemProvider, CredentialOnEncoder } from '../access-system.js'
-import { dataOf } from '../access-system.js'
+import type { AccessSystemProvider } from '../access-system.js'
+import { desfireKeyCards } from '../desfire-key-card.js'
 import type { ProviderSettings } from '../settings.js'
-import {
-  type AmbianceCredentialImage,
-  cardProblems,
-  outOfSyncProperties,
-  readCard,
-} from './card.js'
-import { createSandboxAmbianceDriver } from './sandbox-driver.js'
+import { ambianceCards, createSandboxAmbianceDriver } from './sandbox-driver.js'
 import { sandboxResort } from './seed.js'
 
 /**
@@ -39,7 +33,7 @@ import { sandboxResort } from './seed.js'
  *   silently giving cards that override nothing.
  */
 
-const key = 'dormakaba_ambiance'
+const key = ambianceCards.key
 
 export interface AmbianceCredentialData {
   /** The credential's id in the Ambiance system. */
@@ -48,9 +42,6 @@ export interface AmbianceCredentialData {
   card_id?: string
   issued_card_count: number
 }
-
-const credentialData = (row: { provider_data: Record<string, unknown> }) =>
-  dataOf<AmbianceCredentialData>(row.provider_data, key)
 
 export const dormakabaAmbiance = (settings: ProviderSettings): AccessSystemProvider => {
   const sandboxDriver = createSandboxAmbianceDriver({ delayMs: settings.sandboxActionDelayMs })
@@ -78,43 +69,12 @@ export const dormakabaAmbiance = (settings: ProviderSettings): AccessSystemProvi
       linkedParameter: '',
     }),
 
-    async newCredential(_request, allocateNumber) {
-      const data: AmbianceCredentialData = {
-        credential_id: String(await allocateNumber()),
-        issued_card_count: 0,
-      }
-      return { code: null, cardNumber: null, issuedAtOnce: false, data }
-    },
-
     // The document gives acs_credential and acs_system no Ambiance fields.
     presentCredential: () => ({}),
     presentSystem: () => ({}),
     canBelongToReservation: () => false,
 
-    cardImage({ row, entrances, cardHolder }): AmbianceCredentialImage {
-      return {
-        acs_credential_id: row.acs_credential_id,
-        card_format: 'mifare_desfire',
-        card_holder: cardHolder,
-        ambiance_credential_id: credentialData(row)?.credential_id ?? row.acs_credential_id,
-        starts_at: row.starts_at?.toISOString() ?? null,
-        ends_at: row.ends_at?.toISOString() ?? null,
-        acs_entrance_ids: entrances.map((e) => e.acs_entrance_id).sort(),
-      }
-    },
-
-    issuedCardCount: (row) => credentialData(row)?.issued_card_count ?? 0,
-
-    afterEncoding(row, { externalCardId, issuedCardCount }) {
-      const data = credentialData(row)
-      return data
-        ? { ...data, card_id: externalCardId, issued_card_count: issuedCardCount }
-        : undefined
-    },
-
-    readCard: (card): CredentialOnEncoder => readCard(card),
-    outOfSyncProperties,
-    cardProblems,
+    ...desfireKeyCards(ambianceCards),
 
     // Without reservations no Ambiance card overrides another.
     doorsOverriddenBy: () => [],

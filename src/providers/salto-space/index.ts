@@ -1,13 +1,7 @@
-import type { AccessSystemProvider, CredentialOnEncoder } from '../access-system.js'
-import { dataOf } from '../access-system.js'
+import type { AccessSystemProvider } from '../access-system.js'
+import { desfireKeyCards } from '../desfire-key-card.js'
 import type { ProviderSettings } from '../settings.js'
-import {
-  outOfSyncProperties,
-  readCard,
-  type SaltoSpaceCardContents,
-  type SaltoSpaceCredentialImage,
-} from './card.js'
-import { createSandboxSaltoSpaceDriver } from './sandbox-driver.js'
+import { createSandboxSaltoSpaceDriver, saltoSpaceCards } from './sandbox-driver.js'
 import { sandboxOffices } from './seed.js'
 
 /**
@@ -26,7 +20,7 @@ import { sandboxOffices } from './seed.js'
  * used") is read as the opposite of `assign_new_key` when that is left out.
  */
 
-const key = 'salto_space'
+const key = saltoSpaceCards.key
 
 export interface SaltoSpaceCredentialData {
   /** The key's id in the Salto Space system. */
@@ -35,9 +29,6 @@ export interface SaltoSpaceCredentialData {
   card_id?: string
   issued_card_count: number
 }
-
-const credentialData = (row: { provider_data: Record<string, unknown> }) =>
-  dataOf<SaltoSpaceCredentialData>(row.provider_data, key)
 
 const hints = {
   parameter: 'salto_space_metadata',
@@ -94,47 +85,12 @@ export const saltoSpace = (settings: ProviderSettings): AccessSystemProvider => 
       return { ...base, existing: { update: updatesExisting, ...hints } }
     },
 
-    async newCredential(_request, allocateNumber) {
-      const data: SaltoSpaceCredentialData = {
-        key_id: String(await allocateNumber()),
-        issued_card_count: 0,
-      }
-      return { code: null, cardNumber: null, issuedAtOnce: false, data }
-    },
-
     // The document gives acs_credential no Salto Space fields.
     presentCredential: () => ({}),
     presentSystem: () => ({}),
     canBelongToReservation: () => false,
 
-    cardImage({ row, entrances, cardHolder }): SaltoSpaceCredentialImage {
-      return {
-        acs_credential_id: row.acs_credential_id,
-        card_format: 'mifare_desfire',
-        card_holder: cardHolder,
-        salto_space_key_id: credentialData(row)?.key_id ?? row.acs_credential_id,
-        starts_at: row.starts_at?.toISOString() ?? null,
-        ends_at: row.ends_at?.toISOString() ?? null,
-        acs_entrance_ids: entrances.map((e) => e.acs_entrance_id).sort(),
-      }
-    },
-
-    issuedCardCount: (row) => credentialData(row)?.issued_card_count ?? 0,
-
-    afterEncoding(row, { externalCardId, issuedCardCount }) {
-      const data = credentialData(row)
-      return data
-        ? { ...data, card_id: externalCardId, issued_card_count: issuedCardCount }
-        : undefined
-    },
-
-    readCard: (card): CredentialOnEncoder => readCard(card),
-    outOfSyncProperties,
-    cardProblems: (card) =>
-      card.contents !== null &&
-      (card.contents as SaltoSpaceCardContents).salto_space_key_id === undefined
-        ? ['The card does not carry a Salto Space key.']
-        : [],
+    ...desfireKeyCards(saltoSpaceCards),
 
     // Salto Space cards do not override one another.
     doorsOverriddenBy: () => [],
