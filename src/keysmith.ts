@@ -133,6 +133,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       bridgeStaleMs,
     },
     authCache,
+    allocateNumber: database.allocateNumber,
     wakeWorker: () => worker.wake(),
   }
   // On the embedded database the CLI cannot open the data folder while this process

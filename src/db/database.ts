@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import { type Migration, Migrator } from 'kysely/migration'
 import pg from 'pg'
+import { allocateExternalNumber } from './acs-systems.js'
 import { DatabaseUnavailable, isConnectionFailure, withAvailability } from './availability.js'
 import { DatabaseError, lockDataDir } from './data-dir-lock.js'
 import { withDeadlines } from './deadline.js'
@@ -57,6 +58,15 @@ export interface Database {
   ): Promise<void>
   /** Connections in use and waiting, for /metrics (one connection on the embedded database). */
   poolStats(): { total: number; idle: number; waiting: number }
+  /**
+   * Takes an access system's next number (its credential and card ids) in a statement
+   * committed at once, on a connection of its own: the counter row is locked only for
+   * that statement, not for the rest of the request's transaction, so requests of one
+   * system no longer wait for each other (a number of a request that then fails is
+   * skipped). PostgreSQL only; on the embedded database, whose one connection the
+   * request's transaction holds, the number is taken in that transaction.
+   */
+  allocateNumber?: (acsSystemId: string) => Promise<number>
   /** Whether the database answers and has every migration applied (for /ready). */
   check(): Promise<DatabaseCheck>
   close(): Promise<void>
@@ -163,10 +173,15 @@ const migratePostgres = async (databaseUrl: string): Promise<void> => {
 /** Longest wait for a new PostgreSQL connection (or a free one in the pool). */
 const connectTimeoutMs = 5_000
 
-const openPostgres = (databaseUrl: string, statementTimeoutMs: number | undefined): Database => {
+/** A pool of PostgreSQL connections with Keysmith's settings, and its Kysely. */
+const postgresPool = (
+  databaseUrl: string,
+  statementTimeoutMs: number | undefined,
+  max: number,
+): { pool: pg.Pool; db: Kysely<DB> } => {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
-    max: 10,
+    max,
     // Named prepared statements: a hot read is parsed and planned once per connection.
     Client: PreparingClient,
     // A database that does not answer (a dropped network, a server stuck starting)
@@ -189,6 +204,14 @@ const openPostgres = (databaseUrl: string, statementTimeoutMs: number | undefine
   const db = new Kysely<DB>({
     dialect: withDeadlines(withAvailability(new PostgresDialect({ pool }))),
   })
+  return { pool, db }
+}
+
+const openPostgres = (databaseUrl: string, statementTimeoutMs: number | undefined): Database => {
+  const { pool, db } = postgresPool(databaseUrl, statementTimeoutMs, 10)
+  // Counters on connections of their own (see Database.allocateNumber): never waiting
+  // for the main pool, so a request holding one of its connections cannot deadlock.
+  const counters = postgresPool(databaseUrl, statementTimeoutMs, 2)
   const listeners: Listener[] = []
   return {
     db,
@@ -204,10 +227,11 @@ const openPostgres = (databaseUrl: string, statementTimeoutMs: number | undefine
       listeners.push(listener)
       await listener.start()
     },
+    allocateNumber: (acsSystemId) => allocateExternalNumber(counters.db, acsSystemId),
     check: () => checkDatabase(db),
     close: async () => {
       await Promise.all(listeners.map((listener) => listener.close()))
-      await db.destroy()
+      await Promise.all([db.destroy(), counters.db.destroy()])
     },
   }
 }

@@ -166,6 +166,7 @@ export const createAcsCredential = async (
       endsAt,
       isMultiPhoneSync: input.is_multi_phone_sync_credential ?? false,
       options: request.options,
+      allocateNumber: ctx.allocateNumber,
       now,
     })
     return presentCredential(db, ctx.providers, row, now)
@@ -217,6 +218,8 @@ export interface NewCredential {
   awaitsCard?: boolean
   /** The number of the registered tag it is assigned to (scan_to_assign_credential). */
   cardNumber?: string
+  /** Takes the system's next number outside the transaction (DomainContext.allocateNumber). */
+  allocateNumber?: ((acsSystemId: string) => Promise<number>) | undefined
   now: Date
 }
 
@@ -241,7 +244,10 @@ export const insertCredential = async (
       ...(credential.options !== undefined ? { options: credential.options } : {}),
       ...(credential.reservation ? { reservation: credential.reservation } : {}),
     },
-    () => allocateExternalNumber(db, system.acs_system_id),
+    () =>
+      credential.allocateNumber
+        ? credential.allocateNumber(system.acs_system_id)
+        : allocateExternalNumber(db, system.acs_system_id),
   )
   const issuedNow = issued.issuedAtOnce && !credential.awaitsCard
   const row = await insertAcsCredential(

@@ -19,6 +19,11 @@ export interface DomainContext {
   }
   /** Credential lookups kept in the process (see auth-cache.ts); none: every request looks up. */
   authCache?: AuthCache | undefined
+  /**
+   * Takes an access system's next number outside the caller's transaction (the
+   * database's `allocateNumber`); none: take it inside, from the system's row.
+   */
+  allocateNumber?: ((acsSystemId: string) => Promise<number>) | undefined
   /** Tells this process's worker that an action attempt was queued. */
   wakeWorker(): void
 }
