@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -20,6 +20,7 @@ import * as bridges from './migrations/0009_bridges.js'
 import * as accessGroups from './migrations/0010_access_groups.js'
 import * as acsUserEntrances from './migrations/0011_acs_user_entrances.js'
 import * as cardNumbers from './migrations/0012_card_numbers.js'
+import { copyPgliteImage, defaultPgliteImageDir } from './pglite-image.js'
 import type { DB } from './schema.js'
 
 /** Every migration, in order. Both databases run the same ones. */
@@ -42,6 +43,11 @@ export interface Database {
   kind: 'pglite' | 'postgres'
   /** Where the data lives, for humans: a folder or a URL without its password. */
   location: string
+  /**
+   * PGlite: how this open made a new data folder, if it did: copied from the prebuilt
+   * image (src/db/pglite-image.ts), or by PGlite's initdb when there was no usable one.
+   */
+  createdFrom?: 'image' | 'initdb' | undefined
   /**
    * Calls `onNotify` whenever a committed transaction runs NOTIFY on `channel`. On
    * PostgreSQL the listening connection, if lost, is made again by itself: `onLost`
@@ -106,6 +112,8 @@ export interface DatabaseOptions {
   waitForDatabaseMs?: number | undefined
   /** Told of each failed try while waiting. */
   onWaiting?: ((error: unknown, retryInMs: number) => void) | undefined
+  /** PGlite: the prebuilt data folder a new one is copied from (the build's by default). */
+  pgliteImageDir?: string | undefined
 }
 
 /** Opens PostgreSQL when a URL is given, else the embedded PGlite folder, and migrates it. */
@@ -131,7 +139,10 @@ export const openDatabase = async (options: DatabaseOptions): Promise<Database> 
     }
     return openPostgres(url, options.statementTimeoutMs)
   }
-  const database = await openPglite(options.dataDir)
+  const database = await openPglite(
+    options.dataDir,
+    options.pgliteImageDir ?? defaultPgliteImageDir,
+  )
   try {
     // Kysely's migrator inspects the catalog before it reads its table, which costs
     // hundreds of milliseconds on PGlite: a database already up to date skips it.
@@ -312,7 +323,7 @@ class Listener {
  * operating system's file cache. PGlite copies these to the short-lived instance that
  * runs initdb on a fresh folder, so that one shrinks too.
  */
-const pgliteStartParams = [
+export const pgliteStartParams = [
   '--single',
   '-F',
   '-O',
@@ -358,18 +369,32 @@ const collectInitdbGarbage = (): void => {
   }
 }
 
-const openPglite = async (dataDir: string): Promise<Database> => {
+const openPglite = async (dataDir: string, imageDir: string): Promise<Database> => {
   const unlock = lockDataDir(dataDir)
   try {
     const pgdata = join(dataDir, 'pgdata')
-    const fresh = !existsSync(join(pgdata, 'PG_VERSION'))
-    const pglite = await PGlite.create(pgdata, { startParams: pgliteStartParams })
-    if (fresh) collectInitdbGarbage()
+    let createdFrom: Database['createdFrom']
+    if (!existsSync(join(pgdata, 'PG_VERSION'))) {
+      createdFrom = copyPgliteImage(imageDir, pgdata) ? 'image' : 'initdb'
+    }
+    let pglite: PGlite
+    try {
+      pglite = await PGlite.create(pgdata, { startParams: pgliteStartParams })
+    } catch (error) {
+      if (createdFrom !== 'image') throw error
+      // A copied folder this PGlite cannot open (the image should have said so): it was
+      // made by this call, so it goes, and initdb makes the folder as without an image.
+      rmSync(pgdata, { recursive: true, force: true })
+      createdFrom = 'initdb'
+      pglite = await PGlite.create(pgdata, { startParams: pgliteStartParams })
+    }
+    if (createdFrom === 'initdb') collectInitdbGarbage()
     const db = new Kysely<DB>({ dialect: withDeadlines(new PGliteDialect({ pglite })) })
     return {
       db,
       kind: 'pglite',
       location: dataDir,
+      createdFrom,
       poolStats: () => ({ total: 1, idle: 0, waiting: 0 }),
       listen: async (channel, onNotify) => {
         await pglite.listen(channel, () => onNotify())
