@@ -321,7 +321,8 @@ class Listener {
  * for a hotel) never fills; 16 MB took the process from about 400 to 280 MB idle
  * (README, benchmark). Pages not in the pool are read from the data folder through the
  * operating system's file cache. PGlite copies these to the short-lived instance that
- * runs initdb on a fresh folder, so that one shrinks too.
+ * runs initdb on a fresh folder, so that one shrinks too; the build opens the prebuilt
+ * data folder (src/db/pglite-image-build.ts) with them.
  */
 export const pgliteStartParams = [
   '--single',
@@ -349,10 +350,11 @@ export const pgliteStartParams = [
 ]
 
 /**
- * On a fresh folder PGlite runs initdb in a second, throwaway PGlite instance (its own
- * WASM memory, about 400 MB resident with initdb's). Once it is closed nothing refers to
- * it, but V8 frees WASM memory only in a full collection, which a server with a small
- * heap may not run for hours: after a first start the process stayed at about 720 MB
+ * On a fresh folder with no usable prebuilt image (src/db/pglite-image.ts; with one
+ * there is no initdb and no collection), PGlite runs initdb in a second, throwaway
+ * PGlite instance (its own WASM memory, about 400 MB resident with initdb's). Once it
+ * is closed nothing refers to it, but V8 frees WASM memory only in a full collection,
+ * which a server with a small heap may not run for hours: after a first start the process stayed at about 720 MB
  * instead of 300 after its first start. One full collection, once, a second after
  * initdb (run at once it finds the instance still referenced), gives about 310 MB back.
  * Node exposes `gc` only behind a flag, which can be turned on at run time for a new

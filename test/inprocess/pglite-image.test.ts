@@ -17,6 +17,7 @@ import {
   copyPgliteImage,
   defaultPgliteImageDir,
   hasPgliteImage,
+  makePgliteImage,
 } from '../../src/db/pglite-image.js'
 import { SANDBOX_WORKSPACE_ID } from '../../src/domain/sandbox.js'
 import { ensureSandboxWorkspace } from '../../src/domain/workspaces.js'
@@ -106,6 +107,22 @@ describe('PGlite data folder from the prebuilt image', { timeout: 300_000 }, () 
     assert.equal(copyPgliteImage(imageDir, join(root, 'unused', 'pgdata')), false)
     assert.deepEqual(readdirSync(join(root, 'unused')), [], 'nothing left behind')
     await openSeedReopen(join(root, 'from-changed'), imageDir, 'initdb')
+  })
+
+  test('a copied folder PGlite cannot open: it goes, initdb makes the folder', async () => {
+    // A manifest that matches a broken folder: the copy succeeds, the open fails.
+    const imageDir = join(root, 'broken')
+    await makePgliteImage(imageDir, async (pgdata) => {
+      cpSync(join(defaultPgliteImageDir, 'pgdata'), pgdata, { recursive: true })
+      const control = join(pgdata, 'global', 'pg_control')
+      const bytes = readFileSync(control)
+      bytes[16] = (bytes[16] ?? 0) ^ 0xff
+      writeFileSync(control, bytes)
+    })
+    const unused = join(root, 'unused-broken')
+    mkdirSync(unused)
+    assert.equal(copyPgliteImage(imageDir, join(unused, 'pgdata')), true)
+    await openSeedReopen(join(root, 'from-broken'), imageDir, 'initdb')
   })
 
   test('no image, or one another PGlite made: not used', () => {
