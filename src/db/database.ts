@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -21,6 +21,7 @@ import * as bridges from './migrations/0009_bridges.js'
 import * as accessGroups from './migrations/0010_access_groups.js'
 import * as acsUserEntrances from './migrations/0011_acs_user_entrances.js'
 import * as cardNumbers from './migrations/0012_card_numbers.js'
+import { copyPgliteImage, defaultPgliteImageDir } from './pglite-image.js'
 import { PreparingClient } from './prepared-statements.js'
 import type { DB } from './schema.js'
 
@@ -44,6 +45,11 @@ export interface Database {
   kind: 'pglite' | 'postgres'
   /** Where the data lives, for humans: a folder or a URL without its password. */
   location: string
+  /**
+   * PGlite: how this open made a new data folder, if it did: copied from the prebuilt
+   * image (src/db/pglite-image.ts), or by PGlite's initdb when there was no usable one.
+   */
+  createdFrom?: 'image' | 'initdb' | undefined
   /**
    * Calls `onNotify` whenever a committed transaction runs NOTIFY on `channel`. On
    * PostgreSQL the listening connection, if lost, is made again by itself: `onLost`
@@ -117,6 +123,8 @@ export interface DatabaseOptions {
   waitForDatabaseMs?: number | undefined
   /** Told of each failed try while waiting. */
   onWaiting?: ((error: unknown, retryInMs: number) => void) | undefined
+  /** PGlite: the prebuilt data folder a new one is copied from (the build's by default). */
+  pgliteImageDir?: string | undefined
 }
 
 /** Opens PostgreSQL when a URL is given, else the embedded PGlite folder, and migrates it. */
@@ -142,7 +150,10 @@ export const openDatabase = async (options: DatabaseOptions): Promise<Database> 
     }
     return openPostgres(url, options.statementTimeoutMs)
   }
-  const database = await openPglite(options.dataDir)
+  const database = await openPglite(
+    options.dataDir,
+    options.pgliteImageDir ?? defaultPgliteImageDir,
+  )
   try {
     // Kysely's migrator inspects the catalog before it reads its table, which costs
     // hundreds of milliseconds on PGlite: a database already up to date skips it.
@@ -337,9 +348,10 @@ class Listener {
  * for a hotel) never fills; 16 MB took the process from about 400 to 280 MB idle
  * (README, benchmark). Pages not in the pool are read from the data folder through the
  * operating system's file cache. PGlite copies these to the short-lived instance that
- * runs initdb on a fresh folder, so that one shrinks too.
+ * runs initdb on a fresh folder, so that one shrinks too; the build opens the prebuilt
+ * data folder (src/db/pglite-image-build.ts) with them.
  */
-const pgliteStartParams = [
+export const pgliteStartParams = [
   '--single',
   '-F',
   '-O',
@@ -365,10 +377,11 @@ const pgliteStartParams = [
 ]
 
 /**
- * On a fresh folder PGlite runs initdb in a second, throwaway PGlite instance (its own
- * WASM memory, about 400 MB resident with initdb's). Once it is closed nothing refers to
- * it, but V8 frees WASM memory only in a full collection, which a server with a small
- * heap may not run for hours: after a first start the process stayed at about 720 MB
+ * On a fresh folder with no usable prebuilt image (src/db/pglite-image.ts; with one
+ * there is no initdb and no collection), PGlite runs initdb in a second, throwaway
+ * PGlite instance (its own WASM memory, about 400 MB resident with initdb's). Once it
+ * is closed nothing refers to it, but V8 frees WASM memory only in a full collection,
+ * which a server with a small heap may not run for hours: after a first start the process stayed at about 720 MB
  * instead of 300 after its first start. One full collection, once, a second after
  * initdb (run at once it finds the instance still referenced), gives about 310 MB back.
  * Node exposes `gc` only behind a flag, which can be turned on at run time for a new
@@ -385,18 +398,32 @@ const collectInitdbGarbage = (): void => {
   }
 }
 
-const openPglite = async (dataDir: string): Promise<Database> => {
+const openPglite = async (dataDir: string, imageDir: string): Promise<Database> => {
   const unlock = lockDataDir(dataDir)
   try {
     const pgdata = join(dataDir, 'pgdata')
-    const fresh = !existsSync(join(pgdata, 'PG_VERSION'))
-    const pglite = await PGlite.create(pgdata, { startParams: pgliteStartParams })
-    if (fresh) collectInitdbGarbage()
+    let createdFrom: Database['createdFrom']
+    if (!existsSync(join(pgdata, 'PG_VERSION'))) {
+      createdFrom = copyPgliteImage(imageDir, pgdata) ? 'image' : 'initdb'
+    }
+    let pglite: PGlite
+    try {
+      pglite = await PGlite.create(pgdata, { startParams: pgliteStartParams })
+    } catch (error) {
+      if (createdFrom !== 'image') throw error
+      // A copied folder this PGlite cannot open (the image should have said so): it was
+      // made by this call, so it goes, and initdb makes the folder as without an image.
+      rmSync(pgdata, { recursive: true, force: true })
+      createdFrom = 'initdb'
+      pglite = await PGlite.create(pgdata, { startParams: pgliteStartParams })
+    }
+    if (createdFrom === 'initdb') collectInitdbGarbage()
     const db = new Kysely<DB>({ dialect: withDeadlines(new PGliteDialect({ pglite })) })
     return {
       db,
       kind: 'pglite',
       location: dataDir,
+      createdFrom,
       poolStats: () => ({ total: 1, idle: 0, waiting: 0 }),
       listen: async (channel, onNotify) => {
         await pglite.listen(channel, () => onNotify())

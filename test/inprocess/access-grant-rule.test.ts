@@ -125,7 +125,8 @@ for (const kind of databaseKinds) {
         'code:issued',
       ])
       assert.equal(methods.filter((m) => m.is_assignment_required).length, 1)
-      const toEncode = methods.find((m) => m.mode === 'card' && !m.is_issued)
+      const toEncode = methods.find((m) => m.mode === 'card' && !m.is_assignment_required)
+      assert.equal(toEncode?.is_issued, false)
       assert.equal(toEncode?.is_encoding_required, true)
       assert.equal(toEncode?.is_ready_for_encoding, true)
       // The hotel cannot issue PINs: its room is left out of the code method.
