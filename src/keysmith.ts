@@ -113,6 +113,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     log: logger.child({ component: 'worker' }),
     concurrency: config.workerConcurrency,
     leaseMs: config.actionLeaseMs,
+    allocateNumber: database.allocateNumber,
   })
   const deliveries = new WebhookDeliveryWorker({
     db: database.db,

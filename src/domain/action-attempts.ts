@@ -54,6 +54,11 @@ export interface ActionHandler {
 export interface ActionEnvironment {
   providers: ProviderRegistry
   now: Date
+  /**
+   * Takes an access system's next number in a statement of its own (PostgreSQL), so
+   * the prepare transaction holds no lock on the system's row; none: take it there.
+   */
+  allocateNumber?: ((acsSystemId: string) => Promise<number>) | undefined
 }
 
 export interface PhysicalStep {

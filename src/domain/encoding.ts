@@ -135,7 +135,7 @@ export const encodingHandler: ActionHandler = {
     'encoding_interrupted',
     'The encoding was interrupted (the server stopped while the card was being written); encode the card again.',
   ),
-  async prepare(db, attempt, { providers, now }) {
+  async prepare(db, attempt, { providers, now, allocateNumber }) {
     const input = attempt.input as unknown as EncodeAttemptInput
     const loaded = await loadEncoder(db, attempt, input.acs_encoder_id, providers)
     if ('status' in loaded) return loaded
@@ -146,9 +146,14 @@ export const encodingHandler: ActionHandler = {
       : null
     const { provider } = loaded
     const issuedCardCount = provider.issuedCardCount(credential) + 1
-    // Allocated in this short transaction, so no lock on the system is held while
-    // the card is written. A failed encoding leaves a gap in the numbers, no more.
-    const externalCardId = String(await allocateExternalNumber(db, credential.acs_system_id))
+    // Allocated before the card is written, so no lock on the system is held meanwhile:
+    // in a statement of its own where the database offers one, else in this short
+    // transaction. A failed encoding leaves a gap in the numbers, no more.
+    const externalCardId = String(
+      allocateNumber
+        ? await allocateNumber(credential.acs_system_id)
+        : await allocateExternalNumber(db, credential.acs_system_id),
+    )
     const image = await imageOf(db, provider, credential)
     const { driver } = loaded
     return {

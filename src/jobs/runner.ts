@@ -65,6 +65,8 @@ export interface WorkerOptions {
   stopGraceMs?: number
   /** Told of every attempt this process ends (for /metrics). */
   onFinished?: (finished: FinishedAttempt) => void
+  /** Takes an access system's next number outside the prepare transaction (Database.allocateNumber). */
+  allocateNumber?: ((acsSystemId: string) => Promise<number>) | undefined
 }
 
 export interface FinishedAttempt {
@@ -267,9 +269,13 @@ export class ActionAttemptWorker {
         return
       }
       const at = now()
-      const prepared = await db
-        .transaction()
-        .execute((tx) => handler.prepare(tx, attempt, { providers, now: at }))
+      const prepared = await db.transaction().execute((tx) =>
+        handler.prepare(tx, attempt, {
+          providers,
+          now: at,
+          allocateNumber: this.#options.allocateNumber,
+        }),
+      )
       if ('status' in prepared) {
         await this.#finish(lease, prepared)
         return
