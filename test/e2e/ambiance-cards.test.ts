@@ -2,7 +2,14 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { SeamHttp } from '@seamapi/http/connect'
 import { assertResource } from '../support/contract.js'
-import { expectApiError, hotel, scanCard, since, spaceEmployees } from '../support/sandbox.js'
+import {
+  encodeAt,
+  expectApiError,
+  hotel,
+  scanCard,
+  since,
+  spaceEmployees,
+} from '../support/sandbox.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
 
 /** The sandbox's dormakaba Ambiance site in the default workspace (README, "The sandbox"). */
@@ -45,18 +52,8 @@ const needsReissue = async (seam: SeamHttp, acsCredentialId: string): Promise<bo
     (w) => w.warning_code === 'needs_to_be_reissued',
   )
 
-/** Encodes at the Concierge Encoder; fails unless it succeeds. */
-const encode = async (seam: SeamHttp, acsCredentialId: string) => {
-  const attempt = await seam.acs.encoders.encodeCredential({
-    acs_credential_id: acsCredentialId,
-    acs_encoder_id: concierge,
-  })
-  assertResource('action_attempt', attempt)
-  if (attempt.action_type !== 'ENCODE_CREDENTIAL' || attempt.status !== 'success') {
-    assert.fail(`encoding did not succeed: ${JSON.stringify(attempt)}`)
-  }
-  return attempt.result
-}
+const encode = (seam: SeamHttp, acsCredentialId: string) =>
+  encodeAt(seam, concierge, acsCredentialId)
 
 /** Scans the card on the Concierge Encoder, checking the action attempt's resources. */
 const scan = async (seam: SeamHttp) => {

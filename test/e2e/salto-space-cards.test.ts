@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import type { SeamHttp } from '@seamapi/http/connect'
 import { assertResource } from '../support/contract.js'
 import {
+  encodeAt,
   expectApiError,
   hotel,
   scanCard,
@@ -30,17 +31,8 @@ const hasReissueWarning = async (seam: SeamHttp, acsCredentialId: string): Promi
   return credential.warnings.some((w) => w.warning_code === 'needs_to_be_reissued')
 }
 
-const encode = async (seam: SeamHttp, acsCredentialId: string) => {
-  const attempt = await seam.acs.encoders.encodeCredential({
-    acs_credential_id: acsCredentialId,
-    acs_encoder_id: spaceNcoder,
-  })
-  assertResource('action_attempt', attempt)
-  if (attempt.action_type !== 'ENCODE_CREDENTIAL' || attempt.status !== 'success') {
-    assert.fail(`encoding did not succeed: ${JSON.stringify(attempt)}`)
-  }
-  return attempt.result
-}
+const encode = (seam: SeamHttp, acsCredentialId: string) =>
+  encodeAt(seam, spaceNcoder, acsCredentialId)
 
 const newUser = async (seam: SeamHttp, name: string) =>
   seam.acs.users.create({ acs_system_id: spaceOffices, full_name: name })

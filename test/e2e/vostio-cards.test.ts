@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { type SeamHttp, SeamHttpInvalidInputError } from '@seamapi/http/connect'
 import { assertResource } from '../support/contract.js'
-import { expectApiError, since } from '../support/sandbox.js'
+import { encodeAt, expectApiError, since } from '../support/sandbox.js'
 import { forEachDatabase, useServer } from '../support/suite.js'
 
 /** The sandbox's Vostio site, with the ids of the default sandbox (see README). */
@@ -52,17 +52,8 @@ const invalidations = async (seam: SeamHttp, acsCredentialId: string): Promise<n
   return events.length
 }
 
-const encode = async (seam: SeamHttp, acsCredentialId: string) => {
-  const attempt = await seam.acs.encoders.encodeCredential({
-    acs_credential_id: acsCredentialId,
-    acs_encoder_id: vostioEncoder,
-  })
-  assertResource('action_attempt', attempt)
-  if (attempt.action_type !== 'ENCODE_CREDENTIAL' || attempt.status !== 'success') {
-    assert.fail(`encoding did not succeed: ${JSON.stringify(attempt)}`)
-  }
-  return attempt.result
-}
+const encode = (seam: SeamHttp, acsCredentialId: string) =>
+  encodeAt(seam, vostioEncoder, acsCredentialId)
 
 /** Scans the card on the Vostio encoder; the attempt and the credential on Seam match the document. */
 const scan = async (seam: SeamHttp) => {

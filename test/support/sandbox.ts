@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { type SeamHttp, SeamHttpApiError } from '@seamapi/http/connect'
+import { assertResource } from './contract.js'
 import { eventually } from './poll.js'
 
 /** Ids of the seeded sandbox (see README), the ones Seam's guides use. */
@@ -59,6 +60,19 @@ export const expectApiError = async (
     return error
   }
   assert.fail(`expected ${status} ${type}, but the call succeeded`)
+}
+
+/** Encodes a credential at an encoder (the SDK waits for the attempt); fails unless it succeeds. */
+export const encodeAt = async (seam: SeamHttp, acsEncoderId: string, acsCredentialId: string) => {
+  const attempt = await seam.acs.encoders.encodeCredential({
+    acs_credential_id: acsCredentialId,
+    acs_encoder_id: acsEncoderId,
+  })
+  assertResource('action_attempt', attempt)
+  if (attempt.action_type !== 'ENCODE_CREDENTIAL' || attempt.status !== 'success') {
+    assert.fail(`encoding did not succeed: ${JSON.stringify(attempt)}`)
+  }
+  return attempt.result
 }
 
 /** Scans the card lying on an encoder (the SDK waits for the attempt); fails unless it succeeds. */
