@@ -13,6 +13,7 @@ import { type Database, openDatabase } from './db/database.js'
 import { deliveriesChannel } from './db/webhooks.js'
 import { authChannel } from './db/workspaces.js'
 import { AuthCache } from './domain/auth-cache.js'
+import { CatalogCache, catalogChannel } from './domain/catalog-cache.js'
 import type { DomainContext } from './domain/context.js'
 import { ensureSandboxWorkspace } from './domain/workspaces.js'
 import { WebhookDeliveryWorker } from './events/webhook-delivery.js'
@@ -124,6 +125,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
     retryScheduleMs: config.webhookRetryScheduleMs,
   })
   const authCache = new AuthCache()
+  const catalogCache = new CatalogCache()
   const ctx: DomainContext = {
     db: database.db,
     now,
@@ -134,6 +136,7 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       bridgeStaleMs,
     },
     authCache,
+    catalogCache,
     allocateNumber: database.allocateNumber,
     wakeWorker: () => worker.wake(),
   }
@@ -214,6 +217,17 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       },
     )
     authCache.enable()
+    // Access system rows too (migration 0013's triggers announce every change to them).
+    await database.listen(
+      catalogChannel,
+      () => catalogCache.invalidate(),
+      () => catalogCache.disable(),
+      () => {
+        catalogCache.invalidate()
+        catalogCache.enable()
+      },
+    )
+    catalogCache.enable()
     // Bridge agents connect to every process (API-only ones too): jobs reach them
     // from any process through bridge_jobs.
     await database.listen(bridgeJobsChannel, () => void hub.deliverJobs())

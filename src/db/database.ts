@@ -21,6 +21,7 @@ import * as bridges from './migrations/0009_bridges.js'
 import * as accessGroups from './migrations/0010_access_groups.js'
 import * as acsUserEntrances from './migrations/0011_acs_user_entrances.js'
 import * as cardNumbers from './migrations/0012_card_numbers.js'
+import * as catalogNotify from './migrations/0013_catalog_notify.js'
 import { copyPgliteImage, defaultPgliteImageDir } from './pglite-image.js'
 import { PreparingClient } from './prepared-statements.js'
 import type { DB } from './schema.js'
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0010_access_groups': accessGroups,
   '0011_acs_user_entrances': acsUserEntrances,
   '0012_card_numbers': cardNumbers,
+  '0013_catalog_notify': catalogNotify,
 }
 
 export interface Database {

@@ -6,8 +6,8 @@ import type {
 } from '@seamapi/types/connect'
 import { listAcsCredentialsForEntrance } from '../db/acs-credentials.js'
 import {
+  type AcsSystemWithBridgeFlag,
   findAcsEntrance,
-  findAcsSystem,
   listAcsEntrances,
   listAcsSystems,
 } from '../db/acs-systems.js'
@@ -17,20 +17,26 @@ import type { DomainContext, WorkspaceScope } from './context.js'
 import { notFound } from './errors.js'
 import { presentCredentials, presentEntrances, presentSystems } from './present.js'
 
+/** The workspace's access systems, from the process's catalog cache when it has them. */
+const systemsOfWorkspace = (ctx: DomainContext, workspaceId: string) => {
+  const load = () => listAcsSystems(ctx.db, workspaceId, {})
+  return ctx.catalogCache ? ctx.catalogCache.systemsOf(workspaceId, load) : load()
+}
+
+const present = (ctx: DomainContext, rows: readonly AcsSystemWithBridgeFlag[]) =>
+  presentSystems(ctx.db, ctx.providers, rows, ctx.now(), ctx.settings.bridgeStaleMs)
+
 export const getAcsSystem = async (
   ctx: DomainContext,
   scope: WorkspaceScope,
   acsSystemId: string,
 ): Promise<AcsSystem> => {
-  const row = await findAcsSystem(ctx.db, scope.workspace_id, acsSystemId)
-  if (!row) throw notFound('acs_system', acsSystemId)
-  const [system] = await presentSystems(
-    ctx.db,
-    ctx.providers,
-    [row],
-    ctx.now(),
-    ctx.settings.bridgeStaleMs,
+  const id = acsSystemId.toLowerCase()
+  const row = (await systemsOfWorkspace(ctx, scope.workspace_id)).find(
+    (system) => system.acs_system_id === id,
   )
+  if (!row) throw notFound('acs_system', acsSystemId)
+  const [system] = await present(ctx, [row])
   if (!system) throw notFound('acs_system', acsSystemId)
   return system
 }
@@ -42,16 +48,16 @@ export const listAcsSystemsOf = async (
 ): Promise<AcsSystem[]> => {
   // Keysmith has no customers: no access system belongs to one.
   if (input.customer_key !== undefined) return []
-  const rows = await listAcsSystems(ctx.db, scope.workspace_id, {
-    connected_account_id: input.connected_account_id,
-    search: input.search,
-  })
-  return presentSystems(
-    ctx.db,
-    ctx.providers,
+  const filtered = input.connected_account_id !== undefined || input.search !== undefined
+  const rows = filtered
+    ? await listAcsSystems(ctx.db, scope.workspace_id, {
+        connected_account_id: input.connected_account_id,
+        search: input.search,
+      })
+    : await systemsOfWorkspace(ctx, scope.workspace_id)
+  return present(
+    ctx,
     keepReachable(scope, 'acs_system', rows, (row) => row.acs_system_id),
-    ctx.now(),
-    ctx.settings.bridgeStaleMs,
   )
 }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import type { ProviderRegistry } from '../providers/index.js'
 import type { AuthCache } from './auth-cache.js'
+import type { CatalogCache } from './catalog-cache.js'
 
 /** What domain operations need from the running server. Nothing here knows about HTTP. */
 export interface DomainContext {
@@ -19,6 +20,8 @@ export interface DomainContext {
   }
   /** Credential lookups kept in the process (see auth-cache.ts); none: every request looks up. */
   authCache?: AuthCache | undefined
+  /** Access system rows kept in the process (see catalog-cache.ts); none: every read queries. */
+  catalogCache?: CatalogCache | undefined
   /**
    * Takes an access system's next number outside the caller's transaction (the
    * database's `allocateNumber`); none: take it inside, from the system's row.

@@ -95,9 +95,10 @@ class Load {
 
 /**
  * The channels a server listens on: action attempts, webhook deliveries, bridge
- * results, credential changes (its API-key cache) and bridge jobs.
+ * results, credential changes (its API-key cache), access system changes (its catalog
+ * cache) and bridge jobs.
  */
-const channelCount = 5
+const channelCount = 6
 
 /** Sessions of the server that last ran LISTEN: its notification listeners. */
 const listeners = async (url: string): Promise<number> => {
