@@ -3,7 +3,11 @@ import { generateKeyPairSync } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { after, afterEach, before, describe, test } from 'node:test'
 import { openPcscDriver } from '../../src/bridge/drivers/pcsc.js'
-import type { CardWait, TagReaderDriver } from '../../src/bridge/drivers/tag-reader.js'
+import type {
+  CardWait,
+  ReaderResult,
+  TagReaderDriver,
+} from '../../src/bridge/drivers/tag-reader.js'
 import { storageCardAtr } from '../../src/bridge/nfc/atr.js'
 import { madBlocks, parseMifareKey } from '../../src/bridge/nfc/mifare-classic.js'
 import {
@@ -85,6 +89,29 @@ const readerEmpty = (driver: TagReaderDriver) =>
     { what: 'the reader to be empty' },
   )
 
+/**
+ * vpcd answers pcscd's presence polls on the same connection as APDUs, and now and
+ * then a poll's answer is taken for an APDU's: the exchange slips by one and the
+ * virtual card seems to answer 6E00 (a class it does not know: the driver only sends
+ * class FF) or to refuse the transport key it accepts. No real reader does this. For
+ * the tests of what a working card does, an operation that failed so is run again
+ * (at most three times in all); any other failure is reported as it is.
+ */
+const vpcdSlip = /the card answered 6E00|refused the transport key FFFFFFFFFFFF/
+const again = async <T>(operation: () => Promise<ReaderResult<T>>): Promise<ReaderResult<T>> => {
+  let result = await operation()
+  for (let tries = 1; tries < 3 && !result.ok && vpcdSlip.test(result.error.message); tries++) {
+    result = await operation()
+  }
+  return result
+}
+const overVpcdSlips = (driver: TagReaderDriver): TagReaderDriver => ({
+  readers: () => driver.readers(),
+  write: (name, memory, cardWait) => again(() => driver.write(name, memory, cardWait)),
+  read: (name, cardWait) => again(() => driver.read(name, cardWait)),
+  close: () => driver.close(),
+})
+
 describe('PC/SC driver with a virtual NTAG or MIFARE Classic on vpcd', { timeout: 180_000 }, () => {
   if (!available) {
     test('pcscd is running', {
@@ -123,12 +150,12 @@ describe('PC/SC driver with a virtual NTAG or MIFARE Classic on vpcd', { timeout
   test('writes a signed card onto an NTAG215, reads it back, and a lock opens with it', async () => {
     const ntag = await put(new VirtualNtag())
     const memory = keysmithCard([101, 102, 7])
-    const written = await driver.write(reader, memory, wait())
+    const written = await overVpcdSlips(driver).write(reader, memory, wait())
     assert.ok(written.ok, JSON.stringify(written))
     assert.equal(written.value.uid, ntag.uidHex)
     assert.deepEqual(ntag.userMemory.subarray(0, memory.length), memory)
 
-    const read = await driver.read(reader, wait())
+    const read = await overVpcdSlips(driver).read(reader, wait())
     assert.ok(read.ok, JSON.stringify(read))
     assert.equal(read.value.uid, ntag.uidHex)
     assert.equal(read.value.memory.length, 496)
@@ -180,7 +207,7 @@ describe('PC/SC driver with a virtual NTAG or MIFARE Classic on vpcd', { timeout
     const trailer = classic.block(7)
     const memory = keysmithCard(Array.from({ length: 255 }, (_, i) => 1000 + i))
     assert.ok(memory.length > 496, `${memory.length} bytes: more than an NTAG215 holds`)
-    const written = await driver.write(reader, memory, wait())
+    const written = await overVpcdSlips(driver).write(reader, memory, wait())
     assert.ok(written.ok, JSON.stringify(written))
     assert.equal(written.value.uid, classic.uidHex)
     assert.match(written.value.uid, /^[0-9A-F]{8}$/)
@@ -190,7 +217,7 @@ describe('PC/SC driver with a virtual NTAG or MIFARE Classic on vpcd', { timeout
     assert.deepEqual(classic.block(7), trailer)
     assert.deepEqual([classic.block(1), classic.block(2)], madBlocks())
 
-    const read = await driver.read(reader, wait())
+    const read = await overVpcdSlips(driver).read(reader, wait())
     assert.ok(read.ok, JSON.stringify(read))
     assert.equal(read.value.uid, classic.uidHex)
     assert.equal(read.value.memory.length, 720)
@@ -279,7 +306,7 @@ describe('PC/SC driver with a virtual NTAG or MIFARE Classic on vpcd', { timeout
   const contractRig = (roomy?: 'mifare_classic_1k') => async (): Promise<ReaderContractRig> => {
     let card: VpcdCard | undefined
     return {
-      driver,
+      driver: overVpcdSlips(driver),
       reader,
       ...(roomy ? { roomy } : {}),
       placeBlank: async (type) => {
