@@ -1,3 +1,5 @@
+import { NotifiedCache } from './notified-cache.js'
+
 /**
  * Hot credential lookups kept in the process: an API key's hash -> its key id and
  * workspace. Every change that could make a cached answer wrong (a key revoked)
@@ -19,53 +21,16 @@ export interface CachedApiKey {
   is_sandbox: boolean
 }
 
-const maxEntries = 10_000
-/** A backstop only: notifications are what keep entries right. */
-const maxAgeMs = 60_000
-
-export class AuthCache {
-  private entries = new Map<string, { value: CachedApiKey; at: number }>()
-  private generation = 0
-  private enabled = false
-
-  /** Starts caching (once the LISTEN that invalidates it is in place). */
-  enable(): void {
-    this.enabled = true
+export class AuthCache extends NotifiedCache<CachedApiKey | undefined> {
+  constructor() {
+    super(10_000)
   }
 
-  /** Forgets everything (a credential changed somewhere). */
-  invalidate(): void {
-    this.generation++
-    this.entries.clear()
-  }
-
-  /** Stops caching until `enable()`: invalidations can no longer be heard. */
-  disable(): void {
-    this.enabled = false
-    this.invalidate()
-  }
-
-  get size(): number {
-    return this.entries.size
-  }
-
-  async apiKey(
+  /** The API key of a token's hash; unknown and revoked tokens are never kept. */
+  apiKey(
     tokenHash: string,
     load: () => Promise<CachedApiKey | undefined>,
   ): Promise<CachedApiKey | undefined> {
-    if (!this.enabled) return load()
-    const hit = this.entries.get(tokenHash)
-    if (hit && Date.now() - hit.at < maxAgeMs) return hit.value
-    const generation = this.generation
-    const value = await load()
-    if (value && this.enabled && generation === this.generation) {
-      if (this.entries.size >= maxEntries) {
-        const oldest = this.entries.keys().next().value
-        if (oldest !== undefined) this.entries.delete(oldest)
-      }
-      this.entries.delete(tokenHash)
-      this.entries.set(tokenHash, { value, at: Date.now() })
-    }
-    return value
+    return this.cached(tokenHash, load, (value) => value !== undefined)
   }
 }

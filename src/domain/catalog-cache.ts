@@ -1,4 +1,5 @@
 import type { AcsSystemWithBridgeFlag } from '../db/acs-systems.js'
+import { NotifiedCache } from './notified-cache.js'
 
 /** The channel every change to the cached rows notifies (migration 0013's triggers). */
 export const catalogChannel = 'keysmith_catalog'
@@ -19,52 +20,17 @@ export const catalogChannel = 'keysmith_catalog'
  * reads the database.
  */
 
-const maxWorkspaces = 1_000
-/** A backstop only: notifications are what keep entries right. */
-const maxAgeMs = 60_000
-
-export class CatalogCache {
-  private systems = new Map<string, { rows: AcsSystemWithBridgeFlag[]; at: number }>()
-  private generation = 0
-  private enabled = false
-
-  enable(): void {
-    this.enabled = true
-  }
-
-  /** Forgets everything (a cached table changed somewhere). */
-  invalidate(): void {
-    this.generation++
-    this.systems.clear()
-  }
-
-  disable(): void {
-    this.enabled = false
-    this.invalidate()
-  }
-
-  get size(): number {
-    return this.systems.size
+/** Access system rows per workspace (see above). */
+export class CatalogCache extends NotifiedCache<AcsSystemWithBridgeFlag[]> {
+  constructor() {
+    super(1_000)
   }
 
   /** The workspace's systems, from the process when it holds them. */
-  async systemsOf(
+  systemsOf(
     workspaceId: string,
     load: () => Promise<AcsSystemWithBridgeFlag[]>,
   ): Promise<AcsSystemWithBridgeFlag[]> {
-    if (!this.enabled) return load()
-    const hit = this.systems.get(workspaceId)
-    if (hit && Date.now() - hit.at < maxAgeMs) return hit.rows
-    const generation = this.generation
-    const rows = await load()
-    if (this.enabled && generation === this.generation) {
-      if (this.systems.size >= maxWorkspaces) {
-        const oldest = this.systems.keys().next().value
-        if (oldest !== undefined) this.systems.delete(oldest)
-      }
-      this.systems.delete(workspaceId)
-      this.systems.set(workspaceId, { rows, at: Date.now() })
-    }
-    return rows
+    return this.cached(workspaceId, load)
   }
 }
