@@ -126,6 +126,9 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
   })
   const authCache = new AuthCache()
   const catalogCache = new CatalogCache()
+  // A change this process commits is forgotten before it answers, not when its own
+  // notification comes back (db/catalog-watch.ts).
+  database.catalogWatch.onChange = () => catalogCache.invalidate()
   const ctx: DomainContext = {
     db: database.db,
     now,
@@ -217,7 +220,8 @@ export const startKeysmith = async (config: Config): Promise<RunningKeysmith> =>
       },
     )
     authCache.enable()
-    // Access system rows too (migration 0013's triggers announce every change to them).
+    // Access systems, entrances and encoders too (migrations 0013 and 0014's triggers
+    // announce every change to them).
     await database.listen(
       catalogChannel,
       () => catalogCache.invalidate(),

@@ -1,6 +1,6 @@
 import { type Insertable, sql, type Updateable } from 'kysely'
 import { isUuid, type Page, type PageRequest, paginate } from './pagination.js'
-import type { AcsCredentialRow, AcsCredentialsTable, AcsEntranceRow, Executor } from './schema.js'
+import type { AcsCredentialRow, AcsCredentialsTable, Executor } from './schema.js'
 import { containsText } from './search.js'
 
 export const insertAcsCredential = async (
@@ -45,13 +45,14 @@ export const findAcsCredential = async (
 
 /**
  * A credential row with what presenting it needs besides, read in the same query:
- * its system's type, its user's identity, and the entrances it opens (oldest first,
- * as entrancesByCredential orders them), so that a get or a list is one query.
+ * its system's type, its user's identity, and the ids of the entrances it opens (in
+ * no order: the rows come from the process's kept entrances, or one query for all of
+ * a page's, in domain/credential-entrances.ts), so that a get or a list is one query.
  */
 export type AcsCredentialWithExtras = AcsCredentialRow & {
   system_external_type: string | null
   user_identity_id_of_user: string | null
-  entrances: AcsEntranceRow[]
+  entrance_ids: string[]
 }
 
 const credentialExtras = [
@@ -66,22 +67,11 @@ const credentialExtras = [
     'user_identity_id_of_user',
   ),
   sql<
-    EntranceJson[]
-  >`coalesce((select json_agg(to_jsonb(e) order by e.created_at, e.acs_entrance_id) from acs_credential_entrances ce join acs_entrances e on e.acs_entrance_id = ce.acs_entrance_id where ce.acs_credential_id = acs_credentials.acs_credential_id), '[]'::json)`.as(
-    'entrances_json',
+    string[]
+  >`coalesce((select array_agg(ce.acs_entrance_id::text) from acs_credential_entrances ce where ce.acs_credential_id = acs_credentials.acs_credential_id), '{}'::text[])`.as(
+    'entrance_ids',
   ),
 ] as const
-
-/** An entrance row as to_jsonb writes it: its timestamp is text. */
-type EntranceJson = Omit<AcsEntranceRow, 'created_at'> & { created_at: string }
-
-const withExtras = <R extends AcsCredentialRow & { entrances_json: EntranceJson[] }>({
-  entrances_json,
-  ...row
-}: R): Omit<R, 'entrances_json'> & { entrances: AcsEntranceRow[] } => ({
-  ...row,
-  entrances: entrances_json.map((e) => ({ ...e, created_at: new Date(e.created_at) })),
-})
 
 /** One credential of the workspace, with what presenting it needs (see AcsCredentialWithExtras). */
 export const findAcsCredentialWithExtras = async (
@@ -90,14 +80,13 @@ export const findAcsCredentialWithExtras = async (
   acsCredentialId: string,
 ): Promise<AcsCredentialWithExtras | undefined> => {
   if (!isUuid(acsCredentialId)) return undefined
-  const row = await db
+  return db
     .selectFrom('acs_credentials')
     .selectAll('acs_credentials')
     .select(credentialExtras)
     .where('workspace_id', '=', workspaceId)
     .where('acs_credential_id', '=', acsCredentialId)
     .executeTakeFirst()
-  return row ? withExtras(row) : undefined
 }
 
 export interface AcsCredentialFilters {
@@ -176,8 +165,7 @@ export const listAcsCredentials = async (
       ]),
     )
   }
-  const found = await paginate(query, 'acs_credentials', 'acs_credential_id', page)
-  return { ...found, items: found.items.map(withExtras) }
+  return paginate(query, 'acs_credentials', 'acs_credential_id', page)
 }
 
 /** Credentials that open an entrance, oldest first. */

@@ -55,6 +55,39 @@ export const listAcsEncoders = async (
   return paginate(query, 'acs_encoders', 'acs_encoder_id', page)
 }
 
+/** `listAcsEncoders`'s filters as a test of one row, for encoders kept in the process. */
+export const encoderFilterInProcess = (
+  filters: AcsEncoderFilters,
+): ((row: AcsEncoderRow) => boolean) => {
+  const idSet = (values: string[] | undefined) =>
+    values && new Set(values.filter(isUuid).map((id) => id.toLowerCase()))
+  const systems = idSet(filters.acs_system_ids)
+  const encoders = idSet(filters.acs_encoder_ids)
+  return (row) =>
+    (systems === undefined || systems.has(row.acs_system_id)) &&
+    (encoders === undefined || encoders.has(row.acs_encoder_id))
+}
+
+/**
+ * Every encoder of a workspace in page order, or null when it has more than `atMost`
+ * (too many to keep in the process).
+ */
+export const listAllAcsEncoders = async (
+  db: Executor,
+  workspaceId: string,
+  atMost: number,
+): Promise<AcsEncoderRow[] | null> => {
+  const rows = await db
+    .selectFrom('acs_encoders')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at')
+    .orderBy('acs_encoder_id')
+    .limit(atMost + 1)
+    .execute()
+  return rows.length > atMost ? null : rows
+}
+
 export const updateAcsEncoder = async (
   db: Executor,
   acsEncoderId: string,

@@ -216,6 +216,56 @@ export const listAcsEntrances = async (
   return paginate(query, 'acs_entrances', 'acs_entrance_id', page)
 }
 
+/**
+ * `listAcsEntrances`'s filters as a test of one row, for entrances kept in the
+ * process (domain/catalog-cache.ts); undefined for filters that need other tables
+ * (a credential's entrances, a connected account's systems) or the database's text
+ * search, which only the query answers.
+ */
+export const entranceFilterInProcess = (
+  filters: AcsEntranceFilters,
+): ((row: AcsEntranceWithExtras) => boolean) | undefined => {
+  if (
+    filters.acs_credential_id !== undefined ||
+    filters.connected_account_id !== undefined ||
+    filters.search !== undefined
+  ) {
+    return undefined
+  }
+  const only = filters.only_ids && new Set(filters.only_ids.map((id) => id.toLowerCase()))
+  const ids =
+    filters.acs_entrance_ids &&
+    new Set(filters.acs_entrance_ids.filter(isUuid).map((id) => id.toLowerCase()))
+  const systemId = filters.acs_system_id?.toLowerCase()
+  const spaceId = filters.space_id?.toLowerCase()
+  return (row) =>
+    (only === undefined || only.has(row.acs_entrance_id)) &&
+    (ids === undefined || ids.has(row.acs_entrance_id)) &&
+    (systemId === undefined || row.acs_system_id === systemId) &&
+    (spaceId === undefined || row.space_ids.includes(spaceId))
+}
+
+/**
+ * Every entrance of a workspace in page order, with its extras, or null when it has
+ * more than `atMost` (too many to keep in the process).
+ */
+export const listAllAcsEntrances = async (
+  db: Executor,
+  workspaceId: string,
+  atMost: number,
+): Promise<AcsEntranceWithExtras[] | null> => {
+  const rows = await db
+    .selectFrom('acs_entrances')
+    .selectAll('acs_entrances')
+    .select(entranceExtras)
+    .where('acs_entrances.workspace_id', '=', workspaceId)
+    .orderBy('acs_entrances.created_at')
+    .orderBy('acs_entrances.acs_entrance_id')
+    .limit(atMost + 1)
+    .execute()
+  return rows.length > atMost ? null : rows
+}
+
 /** Entrances each credential opens, keyed by credential id. */
 export const entrancesByCredential = async (
   db: Executor,

@@ -8,8 +8,10 @@ import { type Migration, Migrator } from 'kysely/migration'
 import pg from 'pg'
 import { allocateExternalNumber } from './acs-systems.js'
 import { DatabaseUnavailable, isConnectionFailure, withAvailability } from './availability.js'
+import { type CatalogWatch, withCatalogWatch } from './catalog-watch.js'
 import { DatabaseError, lockDataDir } from './data-dir-lock.js'
 import { withDeadlines } from './deadline.js'
+import { NotificationListener } from './listener.js'
 import * as core from './migrations/0001_core.js'
 import * as accessGrants from './migrations/0003_access_grants.js'
 import * as webhooks from './migrations/0004_webhooks.js'
@@ -22,6 +24,7 @@ import * as accessGroups from './migrations/0010_access_groups.js'
 import * as acsUserEntrances from './migrations/0011_acs_user_entrances.js'
 import * as cardNumbers from './migrations/0012_card_numbers.js'
 import * as catalogNotify from './migrations/0013_catalog_notify.js'
+import * as catalogNotifyEntrances from './migrations/0014_catalog_notify_entrances.js'
 import { copyPgliteImage, defaultPgliteImageDir } from './pglite-image.js'
 import { PreparingClient } from './prepared-statements.js'
 import type { DB } from './schema.js'
@@ -40,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0011_acs_user_entrances': acsUserEntrances,
   '0012_card_numbers': cardNumbers,
   '0013_catalog_notify': catalogNotify,
+  '0014_catalog_notify_entrances': catalogNotifyEntrances,
 }
 
 export interface Database {
@@ -75,6 +79,11 @@ export interface Database {
    * request's transaction holds, the number is taken in that transaction.
    */
   allocateNumber?: (acsSystemId: string) => Promise<number>
+  /**
+   * Called when a transaction of this process committed a change to the rows the
+   * catalog cache keeps, before the work that made it goes on (db/catalog-watch.ts).
+   */
+  catalogWatch: CatalogWatch
   /** Whether the database answers and has every migration applied (for /ready). */
   check(): Promise<DatabaseCheck>
   close(): Promise<void>
@@ -191,6 +200,7 @@ const postgresPool = (
   databaseUrl: string,
   statementTimeoutMs: number | undefined,
   max: number,
+  catalogWatch?: CatalogWatch,
 ): { pool: pg.Pool; db: Kysely<DB> } => {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
@@ -214,131 +224,38 @@ const postgresPool = (
   pool.on('connect', (client) => {
     client.on('error', () => {})
   })
+  const dialect = withAvailability(new PostgresDialect({ pool }))
   const db = new Kysely<DB>({
-    dialect: withDeadlines(withAvailability(new PostgresDialect({ pool }))),
+    dialect: withDeadlines(catalogWatch ? withCatalogWatch(dialect, catalogWatch) : dialect),
   })
   return { pool, db }
 }
 
 const openPostgres = (databaseUrl: string, statementTimeoutMs: number | undefined): Database => {
-  const { pool, db } = postgresPool(databaseUrl, statementTimeoutMs, 10)
+  const catalogWatch: CatalogWatch = { onChange: () => {} }
+  const { pool, db } = postgresPool(databaseUrl, statementTimeoutMs, 10, catalogWatch)
   // Counters on connections of their own (see Database.allocateNumber): never waiting
   // for the main pool, so a request holding one of its connections cannot deadlock.
   const counters = postgresPool(databaseUrl, statementTimeoutMs, 2)
-  const listeners: Listener[] = []
+  const listener = new NotificationListener(databaseUrl, connectTimeoutMs)
   return {
     db,
     kind: 'postgres',
+    catalogWatch,
     location: redact(databaseUrl),
     poolStats: () => ({
       total: pool.totalCount,
       idle: pool.idleCount,
       waiting: pool.waitingCount,
     }),
-    listen: async (channel, onNotify, onLost, onRestored) => {
-      const listener = new Listener(databaseUrl, channel, { onNotify, onLost, onRestored })
-      listeners.push(listener)
-      await listener.start()
-    },
+    listen: (channel, onNotify, onLost, onRestored) =>
+      listener.listen(channel, { onNotify, onLost, onRestored }),
     allocateNumber: (acsSystemId) => allocateExternalNumber(counters.db, acsSystemId),
     check: () => checkDatabase(db),
     close: async () => {
-      await Promise.all(listeners.map((listener) => listener.close()))
+      await listener.close()
       await Promise.all([db.destroy(), counters.db.destroy()])
     },
-  }
-}
-
-/**
- * LISTEN needs a connection of its own. Notifications only speed things up (workers
- * also poll), so a lost connection is not fatal: it is made again, with a growing
- * pause, until the database answers, and LISTENs again. On each reconnection
- * `onNotify` is called once, for whatever was announced while it was away.
- */
-class Listener {
-  #client: pg.Client | undefined
-  #closed = false
-  #retryMs = 100
-  #timer: NodeJS.Timeout | undefined
-
-  constructor(
-    readonly databaseUrl: string,
-    readonly channel: string,
-    readonly on: {
-      onNotify: () => void
-      onLost?: (() => void) | undefined
-      onRestored?: (() => void) | undefined
-    },
-  ) {}
-
-  /** Connects and listens; the first connection's failure is thrown (start-up fails). */
-  async start(): Promise<void> {
-    await this.#connect()
-  }
-
-  async #connect(): Promise<void> {
-    const client = new pg.Client({
-      connectionString: this.databaseUrl,
-      connectionTimeoutMillis: connectTimeoutMs,
-    })
-    // Only a connection that was listening is made again from here; a failure to
-    // connect is the caller's to retry.
-    let live = false
-    const onLost = () => {
-      if (!live) return
-      live = false
-      if (this.#client === client) this.#client = undefined
-      client.end().catch(() => {})
-      if (this.#closed) return
-      this.on.onLost?.()
-      this.#reconnectLater()
-    }
-    client.on('error', onLost)
-    client.on('end', onLost)
-    client.on('notification', (message) => {
-      if (message.channel === this.channel) this.on.onNotify()
-    })
-    try {
-      await client.connect()
-      await client.query(`listen ${pg.escapeIdentifier(this.channel)}`)
-    } catch (error) {
-      await client.end().catch(() => {})
-      throw error
-    }
-    if (this.#closed) {
-      await client.end().catch(() => {})
-      return
-    }
-    live = true
-    this.#client = client
-    this.#retryMs = 100
-  }
-
-  #reconnectLater(): void {
-    if (this.#closed || this.#timer) return
-    const wait = this.#retryMs
-    this.#retryMs = Math.min(this.#retryMs * 2, 2_000)
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined
-      this.#connect().then(
-        () => {
-          if (this.#closed) return
-          this.on.onNotify()
-          this.on.onRestored?.()
-        },
-        () => this.#reconnectLater(),
-      )
-    }, wait)
-    this.#timer.unref()
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true
-    clearTimeout(this.#timer)
-    this.#timer = undefined
-    const client = this.#client
-    this.#client = undefined
-    await client?.end().catch(() => {})
   }
 }
 
@@ -420,10 +337,14 @@ const openPglite = async (dataDir: string, imageDir: string): Promise<Database> 
       pglite = await PGlite.create(pgdata, { startParams: pgliteStartParams })
     }
     if (createdFrom === 'initdb') collectInitdbGarbage()
-    const db = new Kysely<DB>({ dialect: withDeadlines(new PGliteDialect({ pglite })) })
+    const catalogWatch: CatalogWatch = { onChange: () => {} }
+    const db = new Kysely<DB>({
+      dialect: withDeadlines(withCatalogWatch(new PGliteDialect({ pglite }), catalogWatch)),
+    })
     return {
       db,
       kind: 'pglite',
+      catalogWatch,
       location: dataDir,
       createdFrom,
       poolStats: () => ({ total: 1, idle: 0, waiting: 0 }),

@@ -84,3 +84,38 @@ export const paginate = async <TB extends keyof DB, O extends { created_at: Date
       : null
   return { items, nextPageCursor }
 }
+
+// PostgreSQL orders uuids byte by byte: for lowercase ids, the order of their text.
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * `paginate` over rows already in the process, in its order ((created_at, id), as the
+ * query that loaded them sorted them): the same pages and the same cursors as the
+ * query would give, so a client cannot tell which answered, and a cursor from one
+ * works in the other.
+ */
+export const paginateRows = <O extends { created_at: Date }>(
+  sorted: readonly O[],
+  idColumn: keyof O & string,
+  page: PageRequest,
+): Page<O> => {
+  const limit = Math.max(1, Math.min(Math.floor(page.limit), maxPageSize))
+  let start = 0
+  if (page.pageCursor) {
+    const after = decodeCursor(page.pageCursor)
+    const at = after.createdAt.getTime()
+    const afterId = after.id.toLowerCase()
+    start = sorted.findIndex((row) => {
+      const t = row.created_at.getTime()
+      return t > at || (t === at && compareIds(String(row[idColumn]), afterId) > 0)
+    })
+    if (start === -1) start = sorted.length
+  }
+  const items = sorted.slice(start, start + limit)
+  const last = items.at(-1)
+  const nextPageCursor =
+    sorted.length > start + limit && last
+      ? encodeCursor({ createdAt: last.created_at, id: String(last[idColumn]) })
+      : null
+  return { items, nextPageCursor }
+}

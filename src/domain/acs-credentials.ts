@@ -33,6 +33,7 @@ import type { ProviderRegistry } from '../providers/index.js'
 import { assertOneUserSelector, ensureAcsUserForIdentity, requireAcsUser } from './acs-users.js'
 import { reachableIds } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
+import { withEntrances } from './credential-entrances.js'
 import { assertNotManagedByAccessGrant, deleteCredentialRows } from './credential-removal.js'
 import { invalidInput, notFound } from './errors.js'
 import { newId } from './ids.js'
@@ -380,7 +381,8 @@ export const getAcsCredential = async (
 ): Promise<AcsCredential> => {
   const row = await findAcsCredentialWithExtras(ctx.db, scope.workspace_id, acsCredentialId)
   if (!row) throw notFound('acs_credential', acsCredentialId)
-  return presentCredential(ctx.db, ctx.providers, row, ctx.now())
+  const [withDoors] = await withEntrances(ctx, scope.workspace_id, [row])
+  return presentCredential(ctx.db, ctx.providers, withDoors ?? row, ctx.now())
 }
 
 export const listAcsCredentialsPage = async (
@@ -407,7 +409,8 @@ export const listAcsCredentialsPage = async (
     },
     { limit: input.limit ?? 500, pageCursor: input.page_cursor },
   )
-  return { ...page, items: await presentCredentials(ctx.db, ctx.providers, page.items, ctx.now()) }
+  const rows = await withEntrances(ctx, scope.workspace_id, page.items)
+  return { ...page, items: await presentCredentials(ctx.db, ctx.providers, rows, ctx.now()) }
 }
 
 /**

@@ -6,12 +6,16 @@ import type {
 } from '@seamapi/types/connect'
 import { listAcsCredentialsForEntrance } from '../db/acs-credentials.js'
 import {
+  type AcsEntranceFilters,
   type AcsSystemWithBridgeFlag,
+  entranceFilterInProcess,
   findAcsEntrance,
   listAcsEntrances,
   listAcsSystems,
+  listAllAcsEntrances,
 } from '../db/acs-systems.js'
-import type { Page } from '../db/pagination.js'
+import { type Page, paginateRows } from '../db/pagination.js'
+import { CatalogCache } from './catalog-cache.js'
 import { assertReachable, keepReachable, reachableIds } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { notFound } from './errors.js'
@@ -22,6 +26,14 @@ const systemsOfWorkspace = (ctx: DomainContext, workspaceId: string) => {
   const load = () => listAcsSystems(ctx.db, workspaceId, {})
   return ctx.catalogCache ? ctx.catalogCache.systemsOf(workspaceId, load) : load()
 }
+
+/** The workspace's entrances kept in the process, or null: read the database. */
+export const keptEntrances = async (ctx: DomainContext, workspaceId: string) =>
+  ctx.catalogCache
+    ? ctx.catalogCache.entrancesOf(workspaceId, () =>
+        listAllAcsEntrances(ctx.db, workspaceId, CatalogCache.maxRowsPerWorkspace),
+      )
+    : null
 
 const present = (ctx: DomainContext, rows: readonly AcsSystemWithBridgeFlag[]) =>
   presentSystems(ctx.db, ctx.providers, rows, ctx.now(), ctx.settings.bridgeStaleMs)
@@ -67,7 +79,11 @@ export const getAcsEntrance = async (
   acsEntranceId: string,
 ): Promise<AcsEntrance> => {
   assertReachable(scope, 'acs_entrance', acsEntranceId)
-  const row = await findAcsEntrance(ctx.db, scope.workspace_id, acsEntranceId)
+  const kept = await keptEntrances(ctx, scope.workspace_id)
+  const id = acsEntranceId.toLowerCase()
+  const row = kept
+    ? kept.find((entrance) => entrance.acs_entrance_id === id)
+    : await findAcsEntrance(ctx.db, scope.workspace_id, acsEntranceId)
   if (!row) throw notFound('acs_entrance', acsEntranceId)
   const [entrance] = await presentEntrances(ctx.db, ctx.providers, [row])
   if (!entrance) throw notFound('acs_entrance', acsEntranceId)
@@ -81,21 +97,23 @@ export const listAcsEntrancesPage = async (
 ): Promise<Page<AcsEntrance>> => {
   // Keysmith has no customers: no entrance belongs to one.
   if (input.customer_key !== undefined) return { items: [], nextPageCursor: null }
-  const page = await listAcsEntrances(
-    ctx.db,
-    scope.workspace_id,
-    {
-      acs_system_id: input.acs_system_id,
-      acs_credential_id: input.acs_credential_id,
-      acs_entrance_ids: input.acs_entrance_ids,
-      connected_account_id: input.connected_account_id,
-      search: input.search,
-      // location_id is the deprecated name of space_id.
-      space_id: input.space_id ?? input.location_id ?? undefined,
-      only_ids: reachableIds(scope, 'acs_entrance'),
-    },
-    { limit: input.limit ?? 900, pageCursor: input.page_cursor },
-  )
+  const filters: AcsEntranceFilters = {
+    acs_system_id: input.acs_system_id,
+    acs_credential_id: input.acs_credential_id,
+    acs_entrance_ids: input.acs_entrance_ids,
+    connected_account_id: input.connected_account_id,
+    search: input.search,
+    // location_id is the deprecated name of space_id.
+    space_id: input.space_id ?? input.location_id ?? undefined,
+    only_ids: reachableIds(scope, 'acs_entrance'),
+  }
+  const pageRequest = { limit: input.limit ?? 900, pageCursor: input.page_cursor }
+  const matches = entranceFilterInProcess(filters)
+  const kept = matches ? await keptEntrances(ctx, scope.workspace_id) : null
+  const page =
+    matches && kept
+      ? paginateRows(kept.filter(matches), 'acs_entrance_id', pageRequest)
+      : await listAcsEntrances(ctx.db, scope.workspace_id, filters, pageRequest)
   return { ...page, items: await presentEntrances(ctx.db, ctx.providers, page.items) }
 }
 

@@ -1,7 +1,13 @@
 import type { AcsEncoder, ActionAttempt, RouteRequestBody } from '@seamapi/types/connect'
-import { findAcsEncoder, listAcsEncoders } from '../db/acs-encoders.js'
+import {
+  type AcsEncoderFilters,
+  encoderFilterInProcess,
+  findAcsEncoder,
+  listAcsEncoders,
+  listAllAcsEncoders,
+} from '../db/acs-encoders.js'
 import { findAcsSystem } from '../db/acs-systems.js'
-import type { Page } from '../db/pagination.js'
+import { type Page, paginateRows } from '../db/pagination.js'
 import type { AcsCredentialRow, AcsEncoderRow, Executor } from '../db/schema.js'
 import type { EncodeSimulation, ScanSimulation } from '../providers/types.js'
 import { toAcsEncoder } from '../resources/acs.js'
@@ -9,6 +15,7 @@ import { toActionAttempt } from '../resources/action-attempt.js'
 import { requireAccessMethod } from './access-methods.js'
 import { requireCredential } from './acs-credentials.js'
 import { queueActionAttempt } from './action-attempts.js'
+import { CatalogCache } from './catalog-cache.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { invalidInput, notFound } from './errors.js'
 import { takeEncodeSimulation, takeScanSimulation } from './sandbox-simulations.js'
@@ -40,11 +47,26 @@ export const requireEncoder = async (
   return row
 }
 
+/** The workspace's encoders kept in the process, or null: read the database. */
+const keptEncoders = async (ctx: DomainContext, workspaceId: string) =>
+  ctx.catalogCache
+    ? ctx.catalogCache.encodersOf(workspaceId, () =>
+        listAllAcsEncoders(ctx.db, workspaceId, CatalogCache.maxRowsPerWorkspace),
+      )
+    : null
+
 export const getAcsEncoder = async (
   ctx: DomainContext,
   scope: WorkspaceScope,
   acsEncoderId: string,
-): Promise<AcsEncoder> => toAcsEncoder(await requireEncoder(ctx.db, scope, acsEncoderId))
+): Promise<AcsEncoder> => {
+  const kept = await keptEncoders(ctx, scope.workspace_id)
+  if (!kept) return toAcsEncoder(await requireEncoder(ctx.db, scope, acsEncoderId))
+  const id = acsEncoderId.toLowerCase()
+  const row = kept.find((encoder) => encoder.acs_encoder_id === id)
+  if (!row) throw notFound('acs_encoder', acsEncoderId)
+  return toAcsEncoder(row)
+}
 
 export const listAcsEncodersPage = async (
   ctx: DomainContext,
@@ -58,12 +80,15 @@ export const listAcsEncodersPage = async (
   }
   const systemIds =
     filters.acs_system_id !== undefined ? [filters.acs_system_id] : filters.acs_system_ids
-  const page = await listAcsEncoders(
-    ctx.db,
-    scope.workspace_id,
-    { acs_system_ids: systemIds, acs_encoder_ids: filters.acs_encoder_ids },
-    { limit: input.limit ?? 500, pageCursor: input.page_cursor },
-  )
+  const wanted: AcsEncoderFilters = {
+    acs_system_ids: systemIds,
+    acs_encoder_ids: filters.acs_encoder_ids,
+  }
+  const pageRequest = { limit: input.limit ?? 500, pageCursor: input.page_cursor }
+  const kept = await keptEncoders(ctx, scope.workspace_id)
+  const page = kept
+    ? paginateRows(kept.filter(encoderFilterInProcess(wanted)), 'acs_encoder_id', pageRequest)
+    : await listAcsEncoders(ctx.db, scope.workspace_id, wanted, pageRequest)
   return { ...page, items: page.items.map(toAcsEncoder) }
 }
 

@@ -1,5 +1,4 @@
 import type { AcsCredential, AcsEntrance, AcsSystem } from '@seamapi/types/connect'
-import type { AcsCredentialWithExtras } from '../db/acs-credentials.js'
 import {
   type AcsEntranceWithExtras,
   entrancesByCredential,
@@ -11,6 +10,7 @@ import { spaceIdsByEntrance } from '../db/spaces.js'
 import type { ProviderRegistry } from '../providers/index.js'
 import { toAcsCredential, toAcsEntrance, toAcsSystem } from '../resources/acs.js'
 import { type BridgeError, bridgeErrorsOf, defaultBridgeStaleMs } from './bridges.js'
+import type { AcsCredentialWithEntrances } from './credential-entrances.js'
 
 /**
  * Rows as API resources, loading what each shows (its system, doors, user, spaces)
@@ -20,12 +20,12 @@ import { type BridgeError, bridgeErrorsOf, defaultBridgeStaleMs } from './bridge
 
 /**
  * Credentials as API resources, loading what they show (system, doors, user) in bulk;
- * rows read with those (db's AcsCredentialWithExtras) need no further query.
+ * rows read with those (AcsCredentialWithEntrances) need no further query.
  */
 export const presentCredentials = async (
   db: Executor,
   providers: ProviderRegistry,
-  rows: readonly (AcsCredentialRow | AcsCredentialWithExtras)[],
+  rows: readonly (AcsCredentialRow | AcsCredentialWithEntrances)[],
   now: Date,
 ): Promise<AcsCredential[]> => {
   if (rows.every(hasExtras)) {
@@ -63,8 +63,8 @@ export const presentCredentials = async (
 }
 
 const hasExtras = (
-  row: AcsCredentialRow | AcsCredentialWithExtras,
-): row is AcsCredentialWithExtras => 'entrances' in row && 'system_external_type' in row
+  row: AcsCredentialRow | AcsCredentialWithEntrances,
+): row is AcsCredentialWithEntrances => 'entrances' in row && 'system_external_type' in row
 
 export const presentCredential = async (
   db: Executor,

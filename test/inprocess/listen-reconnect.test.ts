@@ -8,7 +8,8 @@ import { eventually } from '../support/poll.js'
 /**
  * A LISTEN connection lost to a PostgreSQL restart is made again by itself: `onLost`
  * when it goes, then (listening again) one `onNotify` for what was missed and
- * `onRestored`; notifications after that arrive as before.
+ * `onRestored`; notifications after that arrive as before. Every channel shares that
+ * one connection, each hearing only its own notifications.
  */
 
 let cluster: PgCluster | undefined
@@ -33,10 +34,25 @@ test('LISTEN survives a PostgreSQL restart', { skip: clusterUnavailable }, async
     () => seen.push('lost'),
     () => seen.push('restored'),
   )
+  const other: string[] = []
+  await database.listen(
+    'keysmith_other_channel',
+    () => other.push('notify'),
+    () => other.push('lost'),
+    () => other.push('restored'),
+  )
+  const listening = await sql<{ n: string }>`
+    select count(*) as n from pg_stat_activity
+    where query ilike 'listen %' and pid <> pg_backend_pid()`.execute(database.db)
+  assert.equal(Number(listening.rows[0]?.n), 1, 'both channels on one connection')
   const notify = () =>
     sql`select pg_notify('keysmith_test_channel', '')`.execute(database?.db ?? assert.fail())
   await notify()
   await eventually(async () => (seen.includes('notify') ? true : undefined), { what: 'a NOTIFY' })
+  await sql`select pg_notify('keysmith_other_channel', '')`.execute(database.db)
+  await eventually(async () => (other.length > 0 ? true : undefined), { what: 'the other NOTIFY' })
+  assert.deepEqual(seen, ['notify'], 'a channel hears only its own notifications')
+  assert.deepEqual(other, ['notify'])
 
   await cluster.stop('fast')
   await eventually(async () => (seen.includes('lost') ? true : undefined), { what: 'onLost' })
@@ -46,6 +62,10 @@ test('LISTEN survives a PostgreSQL restart', { skip: clusterUnavailable }, async
     what: 'onRestored',
   })
   assert.deepEqual(seen, ['notify', 'lost', 'notify', 'restored'])
+  await eventually(async () => (other.includes('restored') ? true : undefined), {
+    what: 'the other channel restored',
+  })
+  assert.deepEqual(other, ['notify', 'lost', 'notify', 'restored'])
 
   // Listening again: a NOTIFY after the restart arrives (through a pool made afresh).
   await eventually(

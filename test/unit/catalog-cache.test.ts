@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { AcsSystemWithBridgeFlag } from '../../src/db/acs-systems.js'
+import type { AcsEntranceWithExtras, AcsSystemWithBridgeFlag } from '../../src/db/acs-systems.js'
 import { CatalogCache } from '../../src/domain/catalog-cache.js'
 
 const rowsOf = (workspaceId: string) =>
@@ -76,5 +76,38 @@ test('disabled again (LISTEN lost): nothing is served from the process', async (
   cache.disable()
   await cache.systemsOf('w1', source.load)
   assert.equal(source.loads, 2)
+  assert.equal(cache.size, 0)
+})
+
+test('entrances and encoders are kept beside systems and go with the same invalidation', async () => {
+  const cache = new CatalogCache()
+  cache.enable()
+  let loads = 0
+  const entrances = async () => {
+    loads++
+    return [] as AcsEntranceWithExtras[]
+  }
+  const encoders = async () => {
+    loads++
+    return null
+  }
+  const systems = counting('w1')
+  for (let i = 0; i < 2; i++) {
+    await cache.systemsOf('w1', systems.load)
+    assert.deepEqual(await cache.entrancesOf('w1', entrances), [])
+    // null (too many to keep) is kept too: the lists then go to the database.
+    assert.equal(await cache.encodersOf('w1', encoders), null)
+  }
+  assert.equal(loads, 2)
+  assert.equal(systems.loads, 1)
+  cache.invalidate()
+  await cache.entrancesOf('w1', entrances)
+  await cache.encodersOf('w1', encoders)
+  await cache.systemsOf('w1', systems.load)
+  assert.equal(loads, 4)
+  assert.equal(systems.loads, 2)
+  cache.disable()
+  await cache.entrancesOf('w1', entrances)
+  assert.equal(loads, 5)
   assert.equal(cache.size, 0)
 })

@@ -3,6 +3,11 @@ import { createHash } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { PGlite } from '@electric-sql/pglite'
 import { type Insertable, Kysely, PGliteDialect } from 'kysely'
+import {
+  encoderFilterInProcess,
+  listAcsEncoders,
+  listAllAcsEncoders,
+} from '../../src/db/acs-encoders.js'
 import { up } from '../../src/db/migrations/0001_core.js'
 import { up as upProviderData } from '../../src/db/migrations/0007_provider_data.js'
 import {
@@ -10,6 +15,7 @@ import {
   type Page,
   type PageRequest,
   paginate,
+  paginateRows,
 } from '../../src/db/pagination.js'
 import { type AcsEncodersTable, type DB, json } from '../../src/db/schema.js'
 import { toHttpFailure } from '../../src/http/errors.js'
@@ -349,5 +355,90 @@ describe('paginate', () => {
       assert.ok(typed)
     }
     assert.equal(typeof typeChecks, 'function')
+  })
+})
+
+/**
+ * Rows kept in the process (domain/catalog-cache.ts) are paged in memory: the same
+ * pages and the same cursors as the query, so which one answered cannot be seen.
+ */
+describe('paginateRows', () => {
+  const kept = async (workspaceId: string) => {
+    const all = await listAllAcsEncoders(db, workspaceId, 5_000)
+    assert.ok(all)
+    return all
+  }
+
+  test('loads every row in page order, or null past the limit', async () => {
+    assert.deepEqual(
+      (await kept(workspace)).map((row) => row.acs_encoder_id),
+      expectedOrder,
+    )
+    assert.equal((await listAllAcsEncoders(db, bigWorkspace, 1_005))?.length, 1_005)
+    assert.equal(await listAllAcsEncoders(db, bigWorkspace, 1_004), null)
+  })
+
+  test('every page and cursor equals those of the query, and cursors work across the two', async () => {
+    const rowsKept = await kept(workspace)
+    for (const limit of [1, 2, 3, 5, 7, 8, 24, 25, 26, 100]) {
+      const fromQuery = await walk((cursor) => page(workspace, { limit, pageCursor: cursor }))
+      const inMemory = await walk(async (cursor) =>
+        paginateRows(rowsKept, 'acs_encoder_id', { limit, pageCursor: cursor }),
+      )
+      assert.deepEqual(inMemory, fromQuery, `limit ${limit}`)
+    }
+    // A cursor handed out by one is taken by the other.
+    const first = paginateRows(rowsKept, 'acs_encoder_id', { limit: 6 })
+    assert.ok(first.nextPageCursor)
+    const next = await page(workspace, { limit: 6, pageCursor: first.nextPageCursor })
+    assert.deepEqual(
+      next.items.map((item) => item.acs_encoder_id),
+      expectedOrder.slice(6, 12),
+    )
+    // Past the last row: an empty last page, as the query gives.
+    const last = rowsKept.at(-1)
+    assert.ok(last)
+    const beyond = cursorOf([last.created_at.toISOString(), last.acs_encoder_id])
+    assert.deepEqual(paginateRows(rowsKept, 'acs_encoder_id', { limit: 3, pageCursor: beyond }), {
+      items: [],
+      nextPageCursor: null,
+    })
+    assert.deepEqual(await page(workspace, { limit: 3, pageCursor: beyond }), {
+      items: [],
+      nextPageCursor: null,
+    })
+  })
+
+  test('the 1,000 cap and bad cursors as the query has them', async () => {
+    const big = await kept(bigWorkspace)
+    assert.equal(paginateRows(big, 'acs_encoder_id', { limit: 5_000 }).items.length, 1_000)
+    assert.throws(
+      () => paginateRows(big, 'acs_encoder_id', { limit: 5, pageCursor: 'not-a-cursor' }),
+      InvalidCursorError,
+    )
+  })
+
+  test('filters in memory select what the query selects', async () => {
+    const rowsKept = await kept(workspace)
+    const some = [expectedOrder[3], expectedOrder[0], expectedOrder[17]].map((id) => id ?? '')
+    const cases = [
+      {},
+      { acs_encoder_ids: some },
+      { acs_encoder_ids: some.map((id) => id.toUpperCase()) },
+      { acs_encoder_ids: ['not-a-uuid'] },
+      { acs_encoder_ids: [] },
+      { acs_system_ids: [acsSystem.toUpperCase()] },
+      { acs_system_ids: [bigWorkspace], acs_encoder_ids: some },
+      { acs_system_ids: [acsSystem], acs_encoder_ids: [...some, 'x'] },
+    ]
+    for (const filters of cases) {
+      const fromQuery = await listAcsEncoders(db, workspace, filters, { limit: 100 })
+      const inMemory = paginateRows(
+        rowsKept.filter(encoderFilterInProcess(filters)),
+        'acs_encoder_id',
+        { limit: 100 },
+      )
+      assert.deepEqual(inMemory, fromQuery, JSON.stringify(filters))
+    }
   })
 })

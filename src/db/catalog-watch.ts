@@ -1,0 +1,132 @@
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type QueryCompiler,
+  type QueryResult,
+  type TransactionSettings,
+} from 'kysely'
+import { withDriver } from './deadline.js'
+
+/**
+ * Read-your-writes for the rows a process keeps (domain/catalog-cache.ts). Every
+ * process hears changes to them through NOTIFY, but the process that made a change
+ * could answer its client, and take that client's next request, before its own
+ * notification arrives. So the triggers that notify also mark their transaction
+ * (`keysmith.catalog_changed`, migration 0014), and a transaction of this process
+ * that wrote reads the mark just before it commits: when set, `onChange` runs once the
+ * commit is done, before the work that committed goes on (and answers). A transaction
+ * that only read sends nothing more.
+ *
+ * Only transactions are watched: a change made by a lone statement outside one (no
+ * such write touches those tables) is heard through NOTIFY alone.
+ */
+export interface CatalogWatch {
+  onChange: () => void
+}
+
+const markQuery = CompiledQuery.raw(
+  "select current_setting('keysmith.catalog_changed', true) as changed",
+)
+
+class WatchedConnection implements DatabaseConnection {
+  inTransaction = false
+  wrote = false
+  constructor(readonly inner: DatabaseConnection) {}
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.inTransaction && query.query.kind !== 'SelectQueryNode') this.wrote = true
+    return this.inner.executeQuery<R>(query)
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(query, chunkSize)
+  }
+}
+
+const innerOf = (connection: DatabaseConnection): DatabaseConnection =>
+  connection instanceof WatchedConnection ? connection.inner : connection
+
+const ended = (connection: DatabaseConnection) => {
+  if (!(connection instanceof WatchedConnection)) return
+  connection.inTransaction = false
+  connection.wrote = false
+}
+
+class WatchingDriver implements Driver {
+  constructor(
+    readonly inner: Driver,
+    private readonly watch: CatalogWatch,
+  ) {}
+
+  init(): Promise<void> {
+    return this.inner.init()
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new WatchedConnection(await this.inner.acquireConnection())
+  }
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
+    await this.inner.beginTransaction(innerOf(connection), settings)
+    if (connection instanceof WatchedConnection) connection.inTransaction = true
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const wrote = connection instanceof WatchedConnection && connection.wrote
+    let changed = false
+    if (wrote) {
+      const { rows } = await innerOf(connection).executeQuery<{ changed: string | null }>(markQuery)
+      changed = rows[0]?.changed === 'on'
+    }
+    await this.inner.commitTransaction(innerOf(connection))
+    ended(connection)
+    if (changed) this.watch.onChange()
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await this.inner.rollbackTransaction(innerOf(connection))
+    } finally {
+      ended(connection)
+    }
+  }
+
+  async savepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
+    await this.inner.savepoint?.(innerOf(connection), name, compile)
+  }
+
+  async rollbackToSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
+    await this.inner.rollbackToSavepoint?.(innerOf(connection), name, compile)
+  }
+
+  async releaseSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
+    await this.inner.releaseSavepoint?.(innerOf(connection), name, compile)
+  }
+
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    ended(connection)
+    return this.inner.releaseConnection(innerOf(connection))
+  }
+
+  destroy(): Promise<void> {
+    return this.inner.destroy()
+  }
+}
+
+/** `dialect` with its transactions watched for catalog changes (see above). */
+export const withCatalogWatch = (dialect: Dialect, watch: CatalogWatch): Dialect =>
+  withDriver(dialect, (driver) => new WatchingDriver(driver, watch))

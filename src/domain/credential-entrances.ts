@@ -1,0 +1,46 @@
+import type { AcsCredentialWithExtras } from '../db/acs-credentials.js'
+import { findAcsEntrances } from '../db/acs-systems.js'
+import type { AcsEntranceRow } from '../db/schema.js'
+import { keptEntrances } from './acs-systems.js'
+import type { DomainContext } from './context.js'
+
+/** A credential row with the entrance rows it opens, oldest first: what presenting needs. */
+export type AcsCredentialWithEntrances = Omit<AcsCredentialWithExtras, 'entrance_ids'> & {
+  entrances: AcsEntranceRow[]
+}
+
+const byAge = (a: AcsEntranceRow, b: AcsEntranceRow) =>
+  a.created_at.getTime() - b.created_at.getTime() ||
+  (a.acs_entrance_id < b.acs_entrance_id ? -1 : a.acs_entrance_id > b.acs_entrance_id ? 1 : 0)
+
+/**
+ * The entrances each credential opens, from the entrances the process keeps
+ * (domain/catalog-cache.ts); those it does not keep (none kept, or one added since)
+ * are read in one query for the whole page.
+ */
+export const withEntrances = async (
+  ctx: DomainContext,
+  workspaceId: string,
+  rows: readonly AcsCredentialWithExtras[],
+): Promise<AcsCredentialWithEntrances[]> => {
+  const kept = await keptEntrances(ctx, workspaceId)
+  const known = new Map<string, AcsEntranceRow>()
+  for (const entrance of kept ?? []) known.set(entrance.acs_entrance_id, entrance)
+  const missing = [
+    ...new Set(rows.flatMap((row) => row.entrance_ids.filter((id) => !known.has(id)))),
+  ]
+  if (missing.length > 0) {
+    for (const entrance of await findAcsEntrances(ctx.db, workspaceId, missing)) {
+      known.set(entrance.acs_entrance_id, entrance)
+    }
+  }
+  return rows.map(({ entrance_ids, ...row }) => ({
+    ...row,
+    entrances: entrance_ids
+      .flatMap((id) => {
+        const entrance = known.get(id)
+        return entrance ? [entrance] : []
+      })
+      .sort(byAge),
+  }))
+}
