@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { PGlite } from '@electric-sql/pglite'
-import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import { type Migration, Migrator } from 'kysely/migration'
 import pg from 'pg'
 import { allocateExternalNumber } from './acs-systems.js'
@@ -25,6 +25,7 @@ import * as acsUserEntrances from './migrations/0011_acs_user_entrances.js'
 import * as cardNumbers from './migrations/0012_card_numbers.js'
 import * as catalogNotify from './migrations/0013_catalog_notify.js'
 import * as catalogNotifyEntrances from './migrations/0014_catalog_notify_entrances.js'
+import { preparedPgliteDialect } from './pglite-driver.js'
 import { copyPgliteImage, defaultPgliteImageDir } from './pglite-image.js'
 import { PreparingClient } from './prepared-statements.js'
 import type { DB } from './schema.js'
@@ -339,7 +340,7 @@ const openPglite = async (dataDir: string, imageDir: string): Promise<Database> 
     if (createdFrom === 'initdb') collectInitdbGarbage()
     const catalogWatch: CatalogWatch = { onChange: () => {} }
     const db = new Kysely<DB>({
-      dialect: withDeadlines(withCatalogWatch(new PGliteDialect({ pglite }), catalogWatch)),
+      dialect: withDeadlines(withCatalogWatch(preparedPgliteDialect(pglite), catalogWatch)),
     })
     return {
       db,
