@@ -33,7 +33,7 @@ import type { ProviderRegistry } from '../providers/index.js'
 import { assertOneUserSelector, ensureAcsUserForIdentity, requireAcsUser } from './acs-users.js'
 import { reachableIds } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
-import { withEntrances } from './credential-entrances.js'
+import { withContextInHand, withEntrances } from './credential-entrances.js'
 import { assertNotManagedByAccessGrant, deleteCredentialRows } from './credential-removal.js'
 import { invalidInput, notFound } from './errors.js'
 import { newId } from './ids.js'
@@ -170,7 +170,13 @@ export const createAcsCredential = async (
       allocateNumber: ctx.allocateNumber,
       now,
     })
-    return presentCredential(db, ctx.providers, row, now)
+    const presentable = await withContextInHand(db, scope.workspace_id, row, {
+      system,
+      user,
+      entranceIds,
+      known: requestedEntrances,
+    })
+    return presentCredential(db, ctx.providers, presentable, now)
   })
 
 /** A card that joins other cards (a shared room) names cards of the same access system. */
