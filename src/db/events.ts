@@ -3,7 +3,11 @@ import { isUuid } from './pagination.js'
 import type { EventRow, Executor } from './schema.js'
 import { json } from './schema.js'
 
-export const insertEvent = async (
+/**
+ * Records an event and, in the same statement, a pending delivery of it to each
+ * webhook of its workspace subscribed to its type. Returns how many deliveries.
+ */
+export const insertEventWithDeliveries = async (
   db: Executor,
   row: {
     event_id: string
@@ -13,11 +17,20 @@ export const insertEvent = async (
     occurred_at: Date
     created_at: Date
   },
-): Promise<void> => {
-  await db
-    .insertInto('events')
-    .values({ ...row, payload: json(row.payload) })
-    .execute()
+): Promise<number> => {
+  const result = await sql`
+    with recorded as (
+      insert into events (event_id, workspace_id, event_type, payload, occurred_at, created_at)
+      values (${row.event_id}::uuid, ${row.workspace_id}::uuid, ${row.event_type},
+        ${json(row.payload)}::jsonb, ${row.occurred_at}, ${row.created_at})
+    )
+    insert into webhook_deliveries (delivery_id, webhook_id, event_id, status, next_attempt_at, created_at)
+    select gen_random_uuid(), webhook_id, ${row.event_id}::uuid, 'pending', ${row.created_at}, ${row.created_at}
+    from webhooks
+    where workspace_id = ${row.workspace_id}::uuid
+      and (event_types @> '["*"]'::jsonb or event_types @> ${json([row.event_type])}::jsonb)
+  `.execute(db)
+  return Number(result.numAffectedRows ?? 0n)
 }
 
 export const findEvent = async (

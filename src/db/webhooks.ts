@@ -68,25 +68,9 @@ export const deleteWebhook = async (db: Executor, webhookId: string): Promise<vo
   await db.deleteFrom('webhooks').where('webhook_id', '=', webhookId).execute()
 }
 
-/**
- * Queues one delivery of an event to each of the workspace's webhooks that wants
- * its type, in the caller's transaction, and announces them on commit (NOTIFY is
- * transactional: a rolled-back event announces nothing).
- */
-export const enqueueDeliveries = async (
-  db: Executor,
-  event: { event_id: string; workspace_id: string; event_type: string; created_at: Date },
-): Promise<void> => {
-  const result = await sql`
-    insert into webhook_deliveries (delivery_id, webhook_id, event_id, status, next_attempt_at, created_at)
-    select gen_random_uuid(), webhook_id, ${event.event_id}::uuid, 'pending', ${event.created_at}, ${event.created_at}
-    from webhooks
-    where workspace_id = ${event.workspace_id}::uuid
-      and (event_types @> '["*"]'::jsonb or event_types @> ${json([event.event_type])}::jsonb)
-  `.execute(db)
-  if ((result.numAffectedRows ?? 0n) > 0n) {
-    await sql`select pg_notify(${deliveriesChannel}, '')`.execute(db)
-  }
+/** Wakes the delivery workers of every process (sent when the transaction commits). */
+export const announceDeliveries = async (db: Executor): Promise<void> => {
+  await sql`select pg_notify(${deliveriesChannel}, '')`.execute(db)
 }
 
 /** A claimed delivery with what is needed to send it. */

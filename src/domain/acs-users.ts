@@ -125,10 +125,13 @@ export const createAcsUser = async (
     if (!system) throw notFound('acs_system', input.acs_system_id)
     const [groupId] = input.acs_access_group_ids ?? []
     if (groupId !== undefined) throw notFound('acs_access_group', groupId)
+    const identity =
+      input.user_identity_id !== undefined
+        ? await findUserIdentity(db, scope.workspace_id, {
+            user_identity_id: input.user_identity_id,
+          })
+        : undefined
     if (input.user_identity_id !== undefined) {
-      const identity = await findUserIdentity(db, scope.workspace_id, {
-        user_identity_id: input.user_identity_id,
-      })
       if (!identity) throw notFound('user_identity', input.user_identity_id)
       await assertNoAcsUserInSystem(db, identity, system.acs_system_id, 'user_identity_id')
     }
@@ -153,9 +156,8 @@ export const createAcsUser = async (
       updated_at: now,
     })
     await recordUserCreated(db, user, now)
-    const [presented] = await presentUsers(db, ctx.providers, [user])
-    if (!presented) throw new Error('presentUsers returned nothing')
-    return presented
+    // Presented from the system and identity in hand (presentUsers would read both again).
+    return toAcsUser(user, ctx.providers.forSystem(system.external_type), identity)
   })
 
 export const getAcsUser = async (

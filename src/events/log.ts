@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { SeamEvent, SeamEventType } from '@seamapi/types/connect'
 import { eventDescription } from '../contract/openapi.js'
-import { insertEvent } from '../db/events.js'
+import { insertEventWithDeliveries } from '../db/events.js'
 import type { Executor } from '../db/schema.js'
-import { enqueueDeliveries } from '../db/webhooks.js'
+import { announceDeliveries } from '../db/webhooks.js'
 
 type EventOf<T extends SeamEventType> = Extract<SeamEvent, { event_type: T }>
 
@@ -34,7 +34,7 @@ export const recordEvent = async <T extends SeamEventType>(
     occurred_at: now.toISOString(),
     ...fields,
   }
-  await insertEvent(db, {
+  const deliveries = await insertEventWithDeliveries(db, {
     event_id: payload.event_id,
     workspace_id: workspaceId,
     event_type: eventType,
@@ -42,10 +42,5 @@ export const recordEvent = async <T extends SeamEventType>(
     occurred_at: now,
     created_at: now,
   })
-  await enqueueDeliveries(db, {
-    event_id: payload.event_id,
-    workspace_id: workspaceId,
-    event_type: eventType,
-    created_at: now,
-  })
+  if (deliveries > 0) await announceDeliveries(db)
 }
