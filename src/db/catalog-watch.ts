@@ -3,11 +3,11 @@ import {
   type DatabaseConnection,
   type Dialect,
   type Driver,
-  type QueryCompiler,
   type QueryResult,
   type TransactionSettings,
 } from 'kysely'
 import { withDriver } from './deadline.js'
+import { DelegatingDriver } from './delegating-driver.js'
 
 /**
  * Read-your-writes for the rows a process keeps (domain/catalog-cache.ts). Every
@@ -54,26 +54,31 @@ const ended = (connection: DatabaseConnection) => {
   connection.wrote = false
 }
 
-class WatchingDriver implements Driver {
+class WatchingDriver extends DelegatingDriver {
   constructor(
-    readonly inner: Driver,
+    inner: Driver,
     private readonly watch: CatalogWatch,
-  ) {}
-
-  init(): Promise<void> {
-    return this.inner.init()
+  ) {
+    super(inner)
   }
 
-  async acquireConnection(): Promise<DatabaseConnection> {
+  protected unwrap(connection: DatabaseConnection): DatabaseConnection {
+    return innerOf(connection)
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
     return new WatchedConnection(await this.inner.acquireConnection())
   }
 
-  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
+  override async beginTransaction(
+    connection: DatabaseConnection,
+    settings: TransactionSettings,
+  ): Promise<void> {
     await this.inner.beginTransaction(innerOf(connection), settings)
     if (connection instanceof WatchedConnection) connection.inTransaction = true
   }
 
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const wrote = connection instanceof WatchedConnection && connection.wrote
     let changed = false
     if (wrote) {
@@ -85,7 +90,7 @@ class WatchingDriver implements Driver {
     if (changed) this.watch.onChange()
   }
 
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     try {
       await this.inner.rollbackTransaction(innerOf(connection))
     } finally {
@@ -93,37 +98,9 @@ class WatchingDriver implements Driver {
     }
   }
 
-  async savepoint(
-    connection: DatabaseConnection,
-    name: string,
-    compile: QueryCompiler['compileQuery'],
-  ): Promise<void> {
-    await this.inner.savepoint?.(innerOf(connection), name, compile)
-  }
-
-  async rollbackToSavepoint(
-    connection: DatabaseConnection,
-    name: string,
-    compile: QueryCompiler['compileQuery'],
-  ): Promise<void> {
-    await this.inner.rollbackToSavepoint?.(innerOf(connection), name, compile)
-  }
-
-  async releaseSavepoint(
-    connection: DatabaseConnection,
-    name: string,
-    compile: QueryCompiler['compileQuery'],
-  ): Promise<void> {
-    await this.inner.releaseSavepoint?.(innerOf(connection), name, compile)
-  }
-
-  releaseConnection(connection: DatabaseConnection): Promise<void> {
+  override releaseConnection(connection: DatabaseConnection): Promise<void> {
     ended(connection)
     return this.inner.releaseConnection(innerOf(connection))
-  }
-
-  destroy(): Promise<void> {
-    return this.inner.destroy()
   }
 }
 
