@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import type { AccessMethod } from '@seamapi/types/connect'
 import { pino } from 'pino'
 import { findActionAttempt } from '../../src/db/action-attempts.js'
-import { type Database, openDatabase } from '../../src/db/database.js'
+import type { Database } from '../../src/db/database.js'
 import {
   createAccessGrant,
   deleteAccessGrantById,
@@ -17,10 +17,8 @@ import { requestAccessMethodEncoding } from '../../src/domain/encoders.js'
 import { DomainError } from '../../src/domain/errors.js'
 import { SANDBOX_WORKSPACE_ID } from '../../src/domain/sandbox.js'
 import { createUserIdentity } from '../../src/domain/user-identities.js'
-import { ensureSandboxWorkspace } from '../../src/domain/workspaces.js'
 import { ActionAttemptWorker } from '../../src/jobs/runner.js'
-import { createProviderRegistry } from '../../src/providers/index.js'
-import { databaseKinds, type TestDatabase } from '../support/databases.js'
+import { databaseKinds, openSandboxDatabase, type TestDatabase } from '../support/databases.js'
 import { eventually } from '../support/poll.js'
 import { frontDesk, hotel, room101 } from '../support/sandbox.js'
 
@@ -46,13 +44,10 @@ for (const kind of databaseKinds) {
     let saltoDoor: string
 
     before(async () => {
-      testDatabase = await kind.create()
-      database = await openDatabase({
-        databaseUrl: testDatabase.env.DATABASE_URL,
-        dataDir: testDatabase.env.KEYSMITH_DATA_DIR ?? '',
-      })
-      const providers = createProviderRegistry({ sandboxActionDelayMs: 0 })
-      await ensureSandboxWorkspace(database.db, { now: new Date(), providers })
+      const opened = await openSandboxDatabase(kind)
+      testDatabase = opened.testDatabase
+      database = opened.database
+      const providers = opened.providers
       worker = new ActionAttemptWorker({
         db: database.db,
         providers,

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { sql, type Transaction } from 'kysely'
-import { type Database, openDatabase } from '../../src/db/database.js'
+import type { Database } from '../../src/db/database.js'
 import type { DB } from '../../src/db/schema.js'
 import { getAcsCredential } from '../../src/domain/acs-credentials.js'
 import { CatalogCache } from '../../src/domain/catalog-cache.js'
 import type { DomainContext } from '../../src/domain/context.js'
 import { SANDBOX_WORKSPACE_ID } from '../../src/domain/sandbox.js'
-import { ensureSandboxWorkspace } from '../../src/domain/workspaces.js'
-import { createProviderRegistry } from '../../src/providers/index.js'
-import { databaseKinds, type TestDatabase } from '../support/databases.js'
+import type { createProviderRegistry } from '../../src/providers/index.js'
+import { databaseKinds, openSandboxDatabase, type TestDatabase } from '../support/databases.js'
 import { frontDesk, hotel, room101 } from '../support/sandbox.js'
 
 const space = '77777777-7777-4777-8777-777777777777'
@@ -28,13 +27,10 @@ for (const kind of databaseKinds) {
     let changes = 0
 
     before(async () => {
-      testDatabase = await kind.create()
-      database = await openDatabase({
-        databaseUrl: testDatabase.env.DATABASE_URL,
-        dataDir: testDatabase.env.KEYSMITH_DATA_DIR ?? '',
-      })
-      const providers = createProviderRegistry({ sandboxActionDelayMs: 0 })
-      await ensureSandboxWorkspace(database.db, { now: new Date(), providers })
+      const opened = await openSandboxDatabase(kind)
+      testDatabase = opened.testDatabase
+      database = opened.database
+      const providers = opened.providers
       await database.db
         .insertInto('spaces')
         .values({

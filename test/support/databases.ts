@@ -13,6 +13,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { openDatabase } from '../../src/db/database.js'
+import { ensureSandboxWorkspace } from '../../src/domain/workspaces.js'
+import { createProviderRegistry } from '../../src/providers/index.js'
 
 /**
  * The databases every end-to-end suite runs on: the embedded PGlite always, and
@@ -117,4 +119,16 @@ if (!postgresUrl && !process.env.KEYSMITH_QUIET_SKIP) {
   process.stderr.write(
     'Note: DATABASE_URL is not set, so end-to-end tests run on PGlite only (.ci/run sets it).\n',
   )
+}
+
+/** A fresh database of `kind`, opened in the test process, with the sandbox seeded. */
+export const openSandboxDatabase = async (kind: DatabaseKind) => {
+  const testDatabase = await kind.create()
+  const database = await openDatabase({
+    databaseUrl: testDatabase.env.DATABASE_URL,
+    dataDir: testDatabase.env.KEYSMITH_DATA_DIR ?? '',
+  })
+  const providers = createProviderRegistry({ sandboxActionDelayMs: 0 })
+  await ensureSandboxWorkspace(database.db, { now: new Date(), providers })
+  return { testDatabase, database, providers }
 }
