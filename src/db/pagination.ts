@@ -88,6 +88,13 @@ export const paginate = async <TB extends keyof DB, O extends { created_at: Date
 // PostgreSQL orders uuids byte by byte: for lowercase ids, the order of their text.
 const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
+/** The order every list pages in, (created_at, id), for rows sorted in the process. */
+export const inPageOrder =
+  <O extends { created_at: Date }>(idColumn: keyof O & string) =>
+  (a: O, b: O): number =>
+    a.created_at.getTime() - b.created_at.getTime() ||
+    compareIds(String(a[idColumn]), String(b[idColumn]))
+
 /**
  * `paginate` over rows already in the process, in its order ((created_at, id), as the
  * query that loaded them sorted them): the same pages and the same cursors as the

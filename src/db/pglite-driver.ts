@@ -9,6 +9,7 @@ import {
   type QueryResult,
 } from 'kysely'
 import { withDriver } from './deadline.js'
+import { isStalePlan, maxNames } from './prepared-statements.js'
 
 /**
  * Kysely's driver for the embedded database, with named prepared statements and one
@@ -36,20 +37,11 @@ import { withDriver } from './deadline.js'
 
 const { serialize } = protocol
 
-/** Most distinct statement texts that get a name. */
-const maxNames = 2_000
-
 interface Prepared {
   /** '' for the unnamed statement (parsed again each time). */
   name: string
   paramTypes: number[]
 }
-
-const isStalePlan = (error: unknown): boolean =>
-  typeof error === 'object' &&
-  error !== null &&
-  (error as { code?: unknown }).code === '0A000' &&
-  String((error as { message?: unknown }).message).includes('cached plan')
 
 const concat = (parts: Uint8Array[]): Uint8Array => {
   const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0))

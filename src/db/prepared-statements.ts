@@ -33,7 +33,7 @@ const nameOf = (text: string): string | undefined => {
 }
 
 /** PostgreSQL's error for a prepared statement whose result columns changed. */
-const isStalePlan = (error: unknown): boolean =>
+export const isStalePlan = (error: unknown): boolean =>
   typeof error === 'object' &&
   error !== null &&
   (error as { code?: unknown }).code === '0A000' &&

@@ -387,8 +387,14 @@ export const getAcsCredential = async (
 ): Promise<AcsCredential> => {
   const row = await findAcsCredentialWithExtras(ctx.db, scope.workspace_id, acsCredentialId)
   if (!row) throw notFound('acs_credential', acsCredentialId)
-  const [withDoors] = await withEntrances(ctx, scope.workspace_id, [row])
-  return presentCredential(ctx.db, ctx.providers, withDoors ?? row, ctx.now())
+  const [credential] = await presentCredentials(
+    ctx.db,
+    ctx.providers,
+    await withEntrances(ctx, scope.workspace_id, [row]),
+    ctx.now(),
+  )
+  if (!credential) throw notFound('acs_credential', acsCredentialId)
+  return credential
 }
 
 export const listAcsCredentialsPage = async (

@@ -15,7 +15,7 @@ import {
   listAllAcsEntrances,
 } from '../db/acs-systems.js'
 import { type Page, paginateRows } from '../db/pagination.js'
-import { CatalogCache } from './catalog-cache.js'
+import { CatalogCache, keptById } from './catalog-cache.js'
 import { assertReachable, keepReachable, reachableIds } from './client-session-scope.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { notFound } from './errors.js'
@@ -82,7 +82,7 @@ export const getAcsEntrance = async (
   const kept = await keptEntrances(ctx, scope.workspace_id)
   const id = acsEntranceId.toLowerCase()
   const row = kept
-    ? kept.find((entrance) => entrance.acs_entrance_id === id)
+    ? keptById(kept, (entrance) => entrance.acs_entrance_id).get(id)
     : await findAcsEntrance(ctx.db, scope.workspace_id, acsEntranceId)
   if (!row) throw notFound('acs_entrance', acsEntranceId)
   const [entrance] = await presentEntrances(ctx.db, ctx.providers, [row])

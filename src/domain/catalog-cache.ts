@@ -5,6 +5,22 @@ import { NotifiedCache } from './notified-cache.js'
 /** The channel every change to the cached rows notifies (migrations 0013 and 0014). */
 export const catalogChannel = 'keysmith_catalog'
 
+const indexes = new WeakMap<object, Map<string, unknown>>()
+
+/**
+ * Kept rows by id, made once per kept list (a list is replaced, never changed, when
+ * the cache reloads it), so a lookup does not scan or index the workspace's rows on
+ * every request.
+ */
+export const keptById = <R>(rows: readonly R[], idOf: (row: R) => string): Map<string, R> => {
+  let index = indexes.get(rows) as Map<string, R> | undefined
+  if (!index) {
+    index = new Map(rows.map((row) => [idOf(row), row]))
+    indexes.set(rows, index)
+  }
+  return index
+}
+
 /** One kind of row, per workspace. */
 class RowsPerWorkspace<V> extends NotifiedCache<V> {
   constructor() {

@@ -1,5 +1,6 @@
 import type { AcsCredentialWithExtras } from '../db/acs-credentials.js'
 import { findAcsEntrances } from '../db/acs-systems.js'
+import { inPageOrder } from '../db/pagination.js'
 import type {
   AcsCredentialRow,
   AcsEntranceRow,
@@ -8,6 +9,7 @@ import type {
   Executor,
 } from '../db/schema.js'
 import { keptEntrances } from './acs-systems.js'
+import { keptById } from './catalog-cache.js'
 import type { DomainContext } from './context.js'
 
 /** A credential row with the entrance rows it opens, oldest first: what presenting needs. */
@@ -15,9 +17,7 @@ export type AcsCredentialWithEntrances = Omit<AcsCredentialWithExtras, 'entrance
   entrances: AcsEntranceRow[]
 }
 
-const byAge = (a: AcsEntranceRow, b: AcsEntranceRow) =>
-  a.created_at.getTime() - b.created_at.getTime() ||
-  (a.acs_entrance_id < b.acs_entrance_id ? -1 : a.acs_entrance_id > b.acs_entrance_id ? 1 : 0)
+const byAge = inPageOrder<AcsEntranceRow>('acs_entrance_id')
 
 /**
  * The entrances each credential opens, from the entrances the process keeps
@@ -30,21 +30,21 @@ export const withEntrances = async (
   rows: readonly AcsCredentialWithExtras[],
 ): Promise<AcsCredentialWithEntrances[]> => {
   const kept = await keptEntrances(ctx, workspaceId)
-  const known = new Map<string, AcsEntranceRow>()
-  for (const entrance of kept ?? []) known.set(entrance.acs_entrance_id, entrance)
+  const keptIndex = kept ? keptById(kept, (entrance) => entrance.acs_entrance_id) : undefined
   const missing = [
-    ...new Set(rows.flatMap((row) => row.entrance_ids.filter((id) => !known.has(id)))),
+    ...new Set(rows.flatMap((row) => row.entrance_ids.filter((id) => !keptIndex?.has(id)))),
   ]
-  if (missing.length > 0) {
-    for (const entrance of await findAcsEntrances(ctx.db, workspaceId, missing)) {
-      known.set(entrance.acs_entrance_id, entrance)
-    }
-  }
+  const read = new Map(
+    missing.length > 0
+      ? (await findAcsEntrances(ctx.db, workspaceId, missing)).map((e) => [e.acs_entrance_id, e])
+      : [],
+  )
+  const entranceOf = (id: string): AcsEntranceRow | undefined => keptIndex?.get(id) ?? read.get(id)
   return rows.map(({ entrance_ids, ...row }) => ({
     ...row,
     entrances: entrance_ids
       .flatMap((id) => {
-        const entrance = known.get(id)
+        const entrance = entranceOf(id)
         return entrance ? [entrance] : []
       })
       .sort(byAge),

@@ -15,7 +15,7 @@ import { toActionAttempt } from '../resources/action-attempt.js'
 import { requireAccessMethod } from './access-methods.js'
 import { requireCredential } from './acs-credentials.js'
 import { queueActionAttempt } from './action-attempts.js'
-import { CatalogCache } from './catalog-cache.js'
+import { CatalogCache, keptById } from './catalog-cache.js'
 import type { DomainContext, WorkspaceScope } from './context.js'
 import { invalidInput, notFound } from './errors.js'
 import { takeEncodeSimulation, takeScanSimulation } from './sandbox-simulations.js'
@@ -63,7 +63,7 @@ export const getAcsEncoder = async (
   const kept = await keptEncoders(ctx, scope.workspace_id)
   if (!kept) return toAcsEncoder(await requireEncoder(ctx.db, scope, acsEncoderId))
   const id = acsEncoderId.toLowerCase()
-  const row = kept.find((encoder) => encoder.acs_encoder_id === id)
+  const row = keptById(kept, (encoder) => encoder.acs_encoder_id).get(id)
   if (!row) throw notFound('acs_encoder', acsEncoderId)
   return toAcsEncoder(row)
 }
