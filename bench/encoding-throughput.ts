@@ -1,13 +1,22 @@
 /**
- * Encodings per second on one and on two Keysmith processes sharing one PostgreSQL,
- * and read latency while encodings are in flight. Each process is a real
- * `keysmith start` child; the sandbox hotel gets extra encoders (one card at a time
- * per encoder, so parallelism needs encoders) and every encoder takes
- * ENCODER_DELAY_MS per card.
+ * One and two Keysmith processes sharing one PostgreSQL, each a real `keysmith start`
+ * child:
+ * - encodings per second, with nothing else running; the sandbox hotel gets extra
+ *   encoders (one card at a time per encoder, so parallelism needs encoders) and every
+ *   encoder takes `encoderDelayMs` per card;
+ * - read latency, idle and while a second batch of encodings is in flight, from 8
+ *   clients that each read at most every `readEveryMs` (a front desk's pace, not a
+ *   load test: the machine's cores stay with the encodings);
+ * - reads per second (`/acs/credentials/get`, 20 connections spread over the
+ *   processes, autocannon), with nothing else running.
+ * On this 2-core machine PostgreSQL, the load and the processes share the cores, so
+ * the CPU used per encoding (printed) says more about scaling out than the ratio.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
 import pg from 'pg'
 
 const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url))
@@ -16,6 +25,20 @@ const room101 = '48ebfb50-c531-43c5-b9ea-409f26dabbd7'
 const encoders = 16
 const encodings = 400
 const encoderDelayMs = 50
+const readEveryMs = 20
+const readSeconds = Number(process.env.BENCH_DURATION ?? 3)
+
+/** CPU seconds the whole machine spent busy so far (all cores), from /proc/stat. */
+const machineBusySeconds = (): number => {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number)
+  // user nice system idle iowait irq softirq steal: all but idle and iowait.
+  const busy = fields.slice(0, 8).reduce((sum, v, i) => (i === 3 || i === 4 ? sum : sum + v), 0)
+  return busy / 100
+}
 
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
@@ -71,7 +94,7 @@ const caller = (apiKey: string) => async (base: string, path: string, body: unkn
   return json
 }
 
-/** Times reads from 8 clients for `durationMs`; returns p50 and p99 in ms. */
+/** Times paced reads from 8 clients until `until()`; returns p50 and p99 in ms. */
 const readLatency = async (
   call: ReturnType<typeof caller>,
   urls: string[],
@@ -87,7 +110,10 @@ const readLatency = async (
         await call(urls[i++ % urls.length] ?? '', '/acs/credentials/get', {
           acs_credential_id: acsCredentialId,
         })
-        times.push(performance.now() - t0)
+        const took = performance.now() - t0
+        times.push(took)
+        if (took < readEveryMs)
+          await new Promise((resolve) => setTimeout(resolve, readEveryMs - took))
       }
     }),
   )
@@ -143,59 +169,95 @@ const runWith = async (databaseUrl: string, processes: number) => {
       acs_system_id: hotel,
       full_name: 'Bench Guest',
     })) as { acs_user: { acs_user_id: string } }
-    const credentialIds: string[] = []
-    for (let i = 0; i < encodings; i += 20) {
-      const batch = await Promise.all(
-        Array.from({ length: 20 }, () =>
-          call(urls[0] ?? '', '/acs/credentials/create', {
-            acs_user_id: user.acs_user.acs_user_id,
-            access_method: 'card',
-            allowed_acs_entrance_ids: [room101],
-          }),
-        ),
-      )
-      for (const created of batch) {
-        credentialIds.push(
-          (created.acs_credential as { acs_credential_id: string }).acs_credential_id,
+    const createCredentials = async (count: number): Promise<string[]> => {
+      const ids: string[] = []
+      for (let i = 0; i < count; i += 20) {
+        const batch = await Promise.all(
+          Array.from({ length: 20 }, () =>
+            call(urls[0] ?? '', '/acs/credentials/create', {
+              acs_user_id: user.acs_user.acs_user_id,
+              access_method: 'card',
+              allowed_acs_entrance_ids: [room101],
+            }),
+          ),
         )
+        for (const created of batch) {
+          ids.push((created.acs_credential as { acs_credential_id: string }).acs_credential_id)
+        }
       }
+      return ids
     }
-    const probe = credentialIds[0] ?? ''
+    const pendingCount = async () => {
+      const result = await db.query<{ pending: string }>(
+        `select count(*)::text as pending from action_attempts where status = 'pending'`,
+      )
+      return Number(result.rows[0]?.pending)
+    }
+    /** Encodes every credential (16 clients, over the processes) and waits for the last. */
+    const encodeAll = async (credentialIds: string[]) => {
+      let next = 0
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < credentialIds.length) {
+            const i = next++
+            await call(urls[i % urls.length] ?? '', '/acs/encoders/encode_credential', {
+              acs_encoder_id: encoderIds[i % encoderIds.length],
+              acs_credential_id: credentialIds[i],
+            })
+          }
+        }),
+      )
+      while ((await pendingCount()) > 0) await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    const alone = await createCredentials(encodings)
+    const underReads = await createCredentials(encodings)
+    const probe = alone[0] ?? ''
+
+    // 1. Encodings with nothing else running.
+    const cpu0 = machineBusySeconds()
+    const t0 = performance.now()
+    await encodeAll(alone)
+    const elapsed = (performance.now() - t0) / 1000
+    const cpuPerEncodingMs = ((machineBusySeconds() - cpu0) * 1000) / encodings
+
+    // 2. Read latency, idle and while encodings are in flight.
     let idleDone = false
     const idleTimer = setTimeout(() => {
       idleDone = true
     }, 2_000)
     const idle = await readLatency(call, urls, probe, () => idleDone)
     clearTimeout(idleTimer)
-
-    const t0 = performance.now()
-    let next = 0
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < credentialIds.length) {
-          const i = next++
-          await call(urls[i % urls.length] ?? '', '/acs/encoders/encode_credential', {
-            acs_encoder_id: encoderIds[i % encoderIds.length],
-            acs_credential_id: credentialIds[i],
-          })
-        }
-      }),
-    )
-    let pending = encodings
-    const busy = readLatency(call, urls, probe, () => pending === 0)
-    while (pending > 0) {
-      const result = await db.query<{ pending: string }>(
-        `select count(*)::text as pending from action_attempts where status = 'pending'`,
-      )
-      pending = Number(result.rows[0]?.pending)
-      if (pending > 0) await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    const elapsed = (performance.now() - t0) / 1000
+    let encoding = true
+    const busy = readLatency(call, urls, probe, () => !encoding)
+    await encodeAll(underReads)
+    encoding = false
     const during = await busy
+
+    // 3. Reads per second, 20 connections over the processes.
+    const loads = await Promise.all(
+      urls.map((url) =>
+        autocannon({
+          url: new URL('/acs/credentials/get', url).toString(),
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ acs_credential_id: probe }),
+          connections: Math.floor(20 / urls.length),
+          duration: readSeconds,
+        }),
+      ),
+    )
+    const reads = loads.reduce((sum, r) => sum + r.requests.total / Math.max(r.duration, 0.001), 0)
     const failed = await db.query<{ count: string }>(
       `select count(*)::text as count from action_attempts where status <> 'success'`,
     )
-    return { rate: encodings / elapsed, idle, during, failed: Number(failed.rows[0]?.count) }
+    return {
+      rate: encodings / elapsed,
+      cpuPerEncodingMs,
+      idle,
+      during,
+      reads,
+      failed: Number(failed.rows[0]?.count),
+    }
   } finally {
     await db.end()
     for (const { child } of started) await stopProcess(child)
@@ -206,16 +268,21 @@ export const measureEncodingThroughput = async (adminUrl: string): Promise<void>
   console.log(
     `\nPostgreSQL: ${encodings} encodings over ${encoders} encoders (${encoderDelayMs} ms per card), keysmith start processes`,
   )
-  let one = 0
+  let one: { rate: number; reads: number } | undefined
   for (const processes of [1, 2]) {
     const result = await withDatabase(adminUrl, (url) => runWith(url, processes))
-    if (processes === 1) one = result.rate
-    const ratio = processes === 1 ? '' : `  (${(result.rate / one).toFixed(2)}x one process)`
+    one ??= result
+    const ratio = (value: number, base: number) =>
+      processes === 1 ? '' : `  (${(value / base).toFixed(2)}x one process)`
+    const label = `${processes} process${processes > 1 ? 'es' : ''}`.padEnd(12)
     console.log(
-      `  ${`${processes} process${processes > 1 ? 'es' : ''}`.padEnd(12)} ${result.rate.toFixed(0).padStart(5)} encodings/s${ratio}${result.failed ? `  ${result.failed} not successful` : ''}`,
+      `  ${label} ${result.rate.toFixed(0).padStart(5)} encodings/s${ratio(result.rate, one.rate)}, machine CPU ${result.cpuPerEncodingMs.toFixed(1)} ms per encoding${result.failed ? `  ${result.failed} not successful` : ''}`,
     )
     console.log(
-      `  ${''.padEnd(12)} /acs/credentials/get idle p50 ${result.idle.p50.toFixed(1)} ms p99 ${result.idle.p99.toFixed(1)} ms; while encoding p50 ${result.during.p50.toFixed(1)} ms p99 ${result.during.p99.toFixed(1)} ms`,
+      `  ${''.padEnd(12)} ${result.reads.toFixed(0).padStart(5)} reads/s of /acs/credentials/get${ratio(result.reads, one.reads)}`,
+    )
+    console.log(
+      `  ${''.padEnd(12)} /acs/credentials/get every ${readEveryMs} ms from 8 clients: idle p50 ${result.idle.p50.toFixed(1)} ms p99 ${result.idle.p99.toFixed(1)} ms; while encoding p50 ${result.during.p50.toFixed(1)} ms p99 ${result.during.p99.toFixed(1)} ms`,
     )
   }
 }

@@ -1,5 +1,5 @@
 import { type Insertable, sql } from 'kysely'
-import { isUuid, type Page, type PageRequest, paginate } from './pagination.js'
+import { inPageOrder, isUuid, type Page, type PageRequest, paginate } from './pagination.js'
 import type { ActionAttemptRow, ActionAttemptsTable, Executor } from './schema.js'
 import { json } from './schema.js'
 
@@ -128,7 +128,7 @@ export const claimActionAttempts = async (
   // 2. Leased in a statement of its own, which sees every claim committed before the
   //    advisory locks were taken: an attempt whose queue already has one running (say
   //    an older attempt that committed after a newer one was claimed) waits.
-  const claimed = await sql<{ action_attempt_id: string; lease_token: string; run_count: number }>`
+  const claimed = await sql<ActionAttemptRow>`
     update action_attempts a
     set lease_owner = ${owner},
       lease_token = gen_random_uuid(),
@@ -144,27 +144,13 @@ export const claimActionAttempts = async (
           and busy.lease_expires_at > ${now}
           and busy.action_attempt_id <> a.action_attempt_id
       ))
-    returning a.action_attempt_id, a.lease_token, a.run_count
+    returning a.*
   `.execute(db)
-  if (claimed.rows.length === 0) return []
-  const rows = await db
-    .selectFrom('action_attempts')
-    .selectAll()
-    .where(
-      'action_attempt_id',
-      'in',
-      claimed.rows.map((row) => row.action_attempt_id),
-    )
-    .orderBy('created_at')
-    .orderBy('action_attempt_id')
-    .execute()
-  const byId = new Map(claimed.rows.map((row) => [row.action_attempt_id, row]))
-  return rows.flatMap((attempt) => {
-    const lease = byId.get(attempt.action_attempt_id)
-    return lease
-      ? [{ attempt, leaseToken: lease.lease_token, recovering: Number(lease.run_count) > 1 }]
-      : []
-  })
+  return claimed.rows.sort(inPageOrder('action_attempt_id')).map((attempt) => ({
+    attempt,
+    leaseToken: attempt.lease_token ?? '',
+    recovering: Number(attempt.run_count) > 1,
+  }))
 }
 
 /**

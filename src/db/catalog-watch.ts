@@ -21,14 +21,19 @@ import { DelegatingDriver } from './delegating-driver.js'
  *
  * Only transactions are watched: a change made by a lone statement outside one (no
  * such write touches those tables) is heard through NOTIFY alone.
+ *
+ * On PostgreSQL (`markWithCommit`) the mark is read and the transaction committed in
+ * one round trip: the two statements go as one simple query, and the client answers
+ * with the first one's rows (db/prepared-statements.ts). A write transaction then
+ * costs no more round trips than it did before the watch.
  */
 export interface CatalogWatch {
   onChange: () => void
 }
 
-const markQuery = CompiledQuery.raw(
-  "select current_setting('keysmith.catalog_changed', true) as changed",
-)
+const markText = "select current_setting('keysmith.catalog_changed', true) as changed"
+const markQuery = CompiledQuery.raw(markText)
+const markAndCommitQuery = CompiledQuery.raw(`${markText}; commit`)
 
 class WatchedConnection implements DatabaseConnection {
   inTransaction = false
@@ -58,6 +63,7 @@ class WatchingDriver extends DelegatingDriver {
   constructor(
     inner: Driver,
     private readonly watch: CatalogWatch,
+    private readonly markWithCommit: boolean,
   ) {
     super(inner)
   }
@@ -81,11 +87,20 @@ class WatchingDriver extends DelegatingDriver {
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const wrote = connection instanceof WatchedConnection && connection.wrote
     let changed = false
-    if (wrote) {
-      const { rows } = await innerOf(connection).executeQuery<{ changed: string | null }>(markQuery)
+    if (wrote && this.markWithCommit) {
+      const { rows } = await innerOf(connection).executeQuery<{ changed: string | null }>(
+        markAndCommitQuery,
+      )
       changed = rows[0]?.changed === 'on'
+    } else {
+      if (wrote) {
+        const { rows } = await innerOf(connection).executeQuery<{ changed: string | null }>(
+          markQuery,
+        )
+        changed = rows[0]?.changed === 'on'
+      }
+      await this.inner.commitTransaction(innerOf(connection))
     }
-    await this.inner.commitTransaction(innerOf(connection))
     ended(connection)
     if (changed) this.watch.onChange()
   }
@@ -104,6 +119,12 @@ class WatchingDriver extends DelegatingDriver {
   }
 }
 
-/** `dialect` with its transactions watched for catalog changes (see above). */
-export const withCatalogWatch = (dialect: Dialect, watch: CatalogWatch): Dialect =>
-  withDriver(dialect, (driver) => new WatchingDriver(driver, watch))
+/**
+ * `dialect` with its transactions watched for catalog changes (see above).
+ * `markWithCommit`: the driver's client takes two statements in one query (node-postgres).
+ */
+export const withCatalogWatch = (
+  dialect: Dialect,
+  watch: CatalogWatch,
+  { markWithCommit = false }: { markWithCommit?: boolean } = {},
+): Dialect => withDriver(dialect, (driver) => new WatchingDriver(driver, watch, markWithCommit))

@@ -227,7 +227,9 @@ const postgresPool = (
   })
   const dialect = withAvailability(new PostgresDialect({ pool }))
   const db = new Kysely<DB>({
-    dialect: withDeadlines(catalogWatch ? withCatalogWatch(dialect, catalogWatch) : dialect),
+    dialect: withDeadlines(
+      catalogWatch ? withCatalogWatch(dialect, catalogWatch, { markWithCommit: true }) : dialect,
+    ),
   })
   return { pool, db }
 }

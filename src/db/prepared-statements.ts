@@ -17,6 +17,9 @@ import pg from 'pg'
  *   result type`: another process migrated a table under it) fails once, like any
  *   statement of a transaction that fails, and runs unnamed on that connection from
  *   then on.
+ * - A text of several statements without parameters (one simple query, one round
+ *   trip: the catalog watch's mark read with its commit) answers with the first
+ *   statement's result, as Kysely reads one result per query.
  */
 
 /** Most distinct statement texts that get a name (per process). */
@@ -56,6 +59,12 @@ export class PreparingClient extends pg.Client {
         }) as never
       }
     }
-    return (super.query as (...a: unknown[]) => unknown)(...args) as never
+    const result = (super.query as (...a: unknown[]) => unknown)(...args)
+    if (args.length === 2 && typeof text === 'string' && result instanceof Promise) {
+      return result.then((answer: unknown) =>
+        Array.isArray(answer) ? (answer[0] as unknown) : answer,
+      ) as never
+    }
+    return result as never
   }
 }

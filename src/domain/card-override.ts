@@ -1,6 +1,5 @@
 import { findIssuedCardsOpening, updateAcsCredential } from '../db/acs-credentials.js'
-import { entrancesByCredential } from '../db/acs-systems.js'
-import { type AcsCredentialRow, type Executor, json } from '../db/schema.js'
+import { type AcsCredentialRow, type AcsEntranceRow, type Executor, json } from '../db/schema.js'
 import { recordEvent } from '../events/log.js'
 import { type AccessSystemProvider, withData } from '../providers/access-system.js'
 
@@ -18,10 +17,9 @@ export const overrideEarlierCards = async (
   provider: AccessSystemProvider,
   encoded: AcsCredentialRow,
   now: Date,
+  /** The doors it opens (the caller holds them). */
+  entrances: AcsEntranceRow[],
 ): Promise<AcsCredentialRow> => {
-  const entrances =
-    (await entrancesByCredential(db, [encoded.acs_credential_id])).get(encoded.acs_credential_id) ??
-    []
   const doors = provider.doorsOverriddenBy({ row: encoded, entrances })
   if (doors.length === 0) return encoded
   const others = (await findIssuedCardsOpening(db, encoded.acs_system_id, doors)).filter(

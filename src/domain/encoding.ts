@@ -13,6 +13,8 @@ import type { ActionAttemptOutcome } from '../db/action-attempts.js'
 import {
   type AcsCardRow,
   type AcsCredentialRow,
+  type AcsEntranceRow,
+  type AcsUserRow,
   type ActionAttemptRow,
   type Executor,
   json,
@@ -39,7 +41,7 @@ import {
 import { overrideEarlierCards } from './card-override.js'
 import type { EncodeAttemptInput, ScanAttemptInput } from './encoders.js'
 import { newId } from './ids.js'
-import { presentCredential } from './present.js'
+import { presentCredential, presentCredentials } from './present.js'
 import { openSystemSecret } from './system-secrets.js'
 
 /**
@@ -63,6 +65,8 @@ const knownCard = (row: AcsCardRow | undefined): KnownCard | null =>
 export interface EncoderContext {
   driver: EncoderDriver
   provider: AccessSystemProvider
+  /** The encoder's access system's `external_type`. */
+  systemExternalType: string
   cardOnEncoder: KnownCard | null
   target: EncoderTarget
 }
@@ -102,27 +106,42 @@ export const loadEncoder = async (
     // Only a system Keysmith keeps itself has a secret (its signing key).
     secret: provider.ownSystem ? await openSystemSecret(db, system.acs_system_id) : null,
   }
-  return { driver, provider, cardOnEncoder: knownCard(card), target }
+  return {
+    driver,
+    provider,
+    systemExternalType: system.external_type,
+    cardOnEncoder: knownCard(card),
+    target,
+  }
 }
 
-/** What a credential looks like written on a card (its provider says). */
-const imageOf = async (
+/** What a card image and a presented credential need besides the credential's row. */
+interface Surroundings {
+  /** The doors it opens, oldest first. */
+  entrances: AcsEntranceRow[]
+  user: AcsUserRow | undefined
+}
+
+const surroundingsOf = async (
   db: Executor,
+  credential: AcsCredentialRow,
+): Promise<Surroundings> => ({
+  entrances:
+    (await entrancesByCredential(db, [credential.acs_credential_id])).get(
+      credential.acs_credential_id,
+    ) ?? [],
+  user: credential.acs_user_id
+    ? await findAcsUser(db, credential.workspace_id, credential.acs_user_id)
+    : undefined,
+})
+
+/** What a credential looks like written on a card (its provider says). */
+const imageOf = (
   provider: AccessSystemProvider,
   credential: AcsCredentialRow,
-): Promise<CredentialImage> => {
-  const entrances = (await entrancesByCredential(db, [credential.acs_credential_id])).get(
-    credential.acs_credential_id,
-  )
-  const user = credential.acs_user_id
-    ? await findAcsUser(db, credential.workspace_id, credential.acs_user_id)
-    : undefined
-  return provider.cardImage({
-    row: credential,
-    entrances: entrances ?? [],
-    cardHolder: user?.full_name ?? 'Guest',
-  })
-}
+  { entrances, user }: Surroundings,
+): CredentialImage =>
+  provider.cardImage({ row: credential, entrances, cardHolder: user?.full_name ?? 'Guest' })
 
 const sameImage = (a: CredentialImage, b: CredentialImage): boolean =>
   JSON.stringify(a) === JSON.stringify(b)
@@ -154,7 +173,7 @@ export const encodingHandler: ActionHandler = {
         ? await allocateNumber(credential.acs_system_id)
         : await allocateExternalNumber(db, credential.acs_system_id),
     )
-    const image = await imageOf(db, provider, credential)
+    const image = imageOf(provider, credential, await surroundingsOf(db, credential))
     const { driver } = loaded
     return {
       timeoutMs: driver.timeoutMs,
@@ -178,6 +197,7 @@ export const encodingHandler: ActionHandler = {
             ? applyEncoding(tx, attempt, {
                 providers,
                 provider,
+                systemExternalType: loaded.systemExternalType,
                 input,
                 card: encoded.card,
                 image,
@@ -194,6 +214,7 @@ export const encodingHandler: ActionHandler = {
 interface WrittenCard {
   providers: ProviderRegistry
   provider: AccessSystemProvider
+  systemExternalType: string
   input: EncodeAttemptInput
   card: CardState & { acs_card_id?: string }
   /** The credential as it was written onto the card. */
@@ -241,8 +262,10 @@ const applyEncoding = async (
   await updateAcsEncoder(db, input.acs_encoder_id, { acs_card_id: acsCardId })
 
   const wasIssued = credential.is_issued
+  // Read once: the credential is locked, so neither its doors nor its user change here.
+  const surroundings = await surroundingsOf(db, credential)
   // Changed while its card was being written: the card carries the old version.
-  const stale = !sameImage(written.image, await imageOf(db, provider, credential))
+  const stale = !sameImage(written.image, imageOf(provider, credential, surroundings))
   const encodedRow = await updateCredentialAfterEncoding(db, provider, credential, {
     cardNumber: card.card_number,
     externalCardId: written.externalCardId,
@@ -250,7 +273,7 @@ const applyEncoding = async (
     stale,
     now,
   })
-  const updated = await overrideEarlierCards(db, provider, encodedRow, now)
+  const updated = await overrideEarlierCards(db, provider, encodedRow, now, surroundings.entrances)
   await recordEvent(
     db,
     attempt.workspace_id,
@@ -275,7 +298,21 @@ const applyEncoding = async (
       },
     }
   }
-  return { status: 'success', result: await presentCredential(db, providers, updated, now) }
+  const [presented] = await presentCredentials(
+    db,
+    providers,
+    [
+      {
+        ...updated,
+        system_external_type: written.systemExternalType,
+        user_identity_id_of_user: surroundings.user?.user_identity_id ?? null,
+        entrances: surroundings.entrances,
+      },
+    ],
+    now,
+  )
+  if (!presented) throw new Error('presentCredentials returned nothing')
+  return { status: 'success', result: presented }
 }
 
 const updateCredentialAfterEncoding = async (
@@ -327,7 +364,11 @@ export const scanHandler: ActionHandler = {
         simulation.acs_credential_id_on_seam,
       )
       if (credential) {
-        simulatedCredential = await imageOf(db, loaded.provider, credential)
+        simulatedCredential = imageOf(
+          loaded.provider,
+          credential,
+          await surroundingsOf(db, credential),
+        )
         simulatedCard = knownCard(await findCardOfCredential(db, credential.acs_credential_id))
       }
     }

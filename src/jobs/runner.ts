@@ -137,6 +137,8 @@ export class ActionAttemptWorker {
   readonly #context = new AsyncResource('keysmith-action-attempt-worker')
   #poll: NodeJS.Timeout | undefined
   #claiming: Promise<void> | undefined
+  /** When (performance.now()) this process last swept for expired attempts. */
+  #sweptAt = Number.NEGATIVE_INFINITY
   #again = false
   #stopped = true
   readonly #backoff: Backoff
@@ -198,16 +200,24 @@ export class ActionAttemptWorker {
   async #claim(): Promise<void> {
     const { db, now, log, leaseMs, concurrency } = this.#options
     const at = now()
+    // Expiring is a sweep of its own: a claim never takes an expired attempt anyway, so
+    // the sweep runs once per poll interval, not on every wake (each attempt that
+    // finishes wakes the worker).
+    const started = performance.now()
+    const sweep = started - this.#sweptAt >= this.#options.pollMs
+    const room = concurrency - this.#inFlight.size
+    if (!sweep && room <= 0) return
     const { ended, leased } = await db.transaction().execute(async (tx) => ({
-      ended: await expireUnstartedAttempts(tx, at, expired),
+      ended: sweep ? await expireUnstartedAttempts(tx, at, expired) : [],
       leased: await claimActionAttempts(tx, {
         now: at,
         owner: this.#owner,
         leaseUntil: new Date(at.getTime() + leaseMs),
-        limit: concurrency - this.#inFlight.size,
+        limit: room,
         exclude: [...this.#inFlight.keys()],
       }),
     }))
+    if (sweep) this.#sweptAt = started
     for (const attempt of ended) {
       log.info(
         {
