@@ -8,23 +8,26 @@ export const insertAcsCredential = async (
   row: Insertable<AcsCredentialsTable>,
   entranceIds: readonly string[],
 ): Promise<AcsCredentialRow> => {
-  const credential = await db
-    .insertInto('acs_credentials')
-    .values(row)
-    .returningAll()
-    .executeTakeFirstOrThrow()
-  if (entranceIds.length > 0) {
-    await db
-      .insertInto('acs_credential_entrances')
-      .values(
-        entranceIds.map((acs_entrance_id) => ({
-          acs_credential_id: credential.acs_credential_id,
-          acs_entrance_id,
-        })),
-      )
-      .execute()
+  if (entranceIds.length === 0) {
+    return db.insertInto('acs_credentials').values(row).returningAll().executeTakeFirstOrThrow()
   }
-  return credential
+  // The credential and its doors in one statement (its id is known before the insert).
+  return db
+    .with('credential', (q) => q.insertInto('acs_credentials').values(row).returningAll())
+    .with('doors', (q) =>
+      q
+        .insertInto('acs_credential_entrances')
+        .values(
+          entranceIds.map((acs_entrance_id) => ({
+            acs_credential_id: row.acs_credential_id,
+            acs_entrance_id,
+          })),
+        )
+        .returning('acs_entrance_id'),
+    )
+    .selectFrom('credential')
+    .selectAll()
+    .executeTakeFirstOrThrow()
 }
 
 export const findAcsCredential = async (

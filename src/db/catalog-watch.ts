@@ -4,6 +4,7 @@ import {
   type Dialect,
   type Driver,
   type QueryResult,
+  SelectQueryNode,
   type TransactionSettings,
 } from 'kysely'
 import { withDriver } from './deadline.js'
@@ -35,13 +36,17 @@ const markText = "select current_setting('keysmith.catalog_changed', true) as ch
 const markQuery = CompiledQuery.raw(markText)
 const markAndCommitQuery = CompiledQuery.raw(`${markText}; commit`)
 
+/** Anything but a plain select: a select may write through its WITH (a data-modifying CTE). */
+const mayWrite = ({ query }: CompiledQuery): boolean =>
+  !SelectQueryNode.is(query) || query.with !== undefined
+
 class WatchedConnection implements DatabaseConnection {
   inTransaction = false
   wrote = false
   constructor(readonly inner: DatabaseConnection) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.inTransaction && query.query.kind !== 'SelectQueryNode') this.wrote = true
+    if (this.inTransaction && mayWrite(query)) this.wrote = true
     return this.inner.executeQuery<R>(query)
   }
 

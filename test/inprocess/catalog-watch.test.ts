@@ -95,6 +95,25 @@ for (const kind of databaseKinds) {
       )
     })
 
+    test('a select that changes an entrance through its WITH: seen at commit', async () => {
+      assert.equal(
+        await changesOf((tx) =>
+          tx
+            .with('renamed', (q) =>
+              q
+                .updateTable('acs_entrances')
+                .set({ display_name: 'Room 101 (renamed)' })
+                .where('acs_entrance_id', '=', room101)
+                .returning('acs_entrance_id'),
+            )
+            .selectFrom('renamed')
+            .selectAll()
+            .execute(),
+        ),
+        1,
+      )
+    })
+
     test('a card on an encoder, a simulation, a credential or a read: nothing', async () => {
       assert.equal(
         await changesOf((tx) =>
