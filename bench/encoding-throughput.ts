@@ -11,10 +11,11 @@
  *   processes, autocannon), with nothing else running.
  * On this 2-core machine PostgreSQL, the load and the processes share the cores, so
  * the CPU used per encoding (printed) says more about scaling out than the ratio.
+ * BENCH_CPU_PROF=<folder> runs the processes under --cpu-prof.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import pg from 'pg'
@@ -27,6 +28,35 @@ const encodings = 400
 const encoderDelayMs = 50
 const readEveryMs = 20
 const readSeconds = Number(process.env.BENCH_DURATION ?? 3)
+
+/** CPU seconds (user and system) a process has used so far, from /proc (Linux). */
+const processCpuSeconds = (pid: number | undefined): number => {
+  if (pid === undefined) return 0
+  try {
+    // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
+/** CPU seconds used so far by every running `postgres` process (the server's backends). */
+const postgresCpuSeconds = (): number => {
+  let total = 0
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') {
+        total += processCpuSeconds(Number(entry))
+      }
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total
+}
 
 /** CPU seconds the whole machine spent busy so far (all cores), from /proc/stat. */
 const machineBusySeconds = (): number => {
@@ -45,7 +75,9 @@ const percentile = (sorted: number[], p: number): number =>
 
 const startProcess = (env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'start'], {
+    const profile = process.env.BENCH_CPU_PROF
+    const args = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, cli, 'start'] : [cli, 'start']
+    const child = spawn(process.execPath, args, {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
@@ -216,11 +248,21 @@ const runWith = async (databaseUrl: string, processes: number) => {
     const probe = alone[0] ?? ''
 
     // 1. Encodings with nothing else running.
-    const cpu0 = machineBusySeconds()
+    const keysmithCpu = () => started.reduce((sum, s) => sum + processCpuSeconds(s.child.pid), 0)
+    const cpu0 = {
+      machine: machineBusySeconds(),
+      keysmith: keysmithCpu(),
+      postgres: postgresCpuSeconds(),
+    }
     const t0 = performance.now()
     await encodeAll(alone)
     const elapsed = (performance.now() - t0) / 1000
-    const cpuPerEncodingMs = ((machineBusySeconds() - cpu0) * 1000) / encodings
+    const perEncodingMs = (seconds: number) => (seconds * 1000) / encodings
+    const cpu = {
+      machine: perEncodingMs(machineBusySeconds() - cpu0.machine),
+      keysmith: perEncodingMs(keysmithCpu() - cpu0.keysmith),
+      postgres: perEncodingMs(postgresCpuSeconds() - cpu0.postgres),
+    }
 
     // 2. Read latency, idle and while encodings are in flight.
     let idleDone = false
@@ -256,7 +298,7 @@ const runWith = async (databaseUrl: string, processes: number) => {
     )
     return {
       rate: encodings / elapsed,
-      cpuPerEncodingMs,
+      cpu,
       idle,
       during,
       reads,
@@ -280,7 +322,7 @@ export const measureEncodingThroughput = async (adminUrl: string): Promise<void>
       processes === 1 ? '' : `  (${(value / base).toFixed(2)}x one process)`
     const label = `${processes} process${processes > 1 ? 'es' : ''}`.padEnd(12)
     console.log(
-      `  ${label} ${result.rate.toFixed(0).padStart(5)} encodings/s${ratio(result.rate, one.rate)}, machine CPU ${result.cpuPerEncodingMs.toFixed(1)} ms per encoding${result.failed ? `  ${result.failed} not successful` : ''}`,
+      `  ${label} ${result.rate.toFixed(0).padStart(5)} encodings/s${ratio(result.rate, one.rate)}, CPU per encoding: Keysmith ${result.cpu.keysmith.toFixed(1)} ms, PostgreSQL ${result.cpu.postgres.toFixed(1)} ms, machine ${result.cpu.machine.toFixed(1)} ms${result.failed ? `  ${result.failed} not successful` : ''}`,
     )
     console.log(
       `  ${''.padEnd(12)} ${result.reads.toFixed(0).padStart(5)} reads/s of /acs/credentials/get${ratio(result.reads, one.reads)}`,

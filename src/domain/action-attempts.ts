@@ -33,8 +33,9 @@ export type ActionType = (typeof actionTypes)[number]
 /**
  * How the worker (src/jobs/runner.ts) runs an action type. An attempt runs in three
  * steps, so that no transaction is open while an encoder works:
- * 1. `prepare`, in a short transaction: check the attempt still makes sense and load
- *    what the physical work needs. It may end the attempt at once with an outcome.
+ * 1. `prepare`, outside a transaction: check the attempt still makes sense and load
+ *    what the physical work needs; it only reads (an access system's next number is
+ *    taken by a statement of its own). It may end the attempt at once with an outcome.
  * 2. the `PhysicalStep` it returns runs with no transaction open, under a timeout
  *    and an AbortSignal;
  * 3. the `ApplyResult` that step resolves with runs in a second short transaction,
@@ -55,8 +56,8 @@ export interface ActionEnvironment {
   providers: ProviderRegistry
   now: Date
   /**
-   * Takes an access system's next number in a statement of its own (PostgreSQL), so
-   * the prepare transaction holds no lock on the system's row; none: take it there.
+   * Takes an access system's next number on connections of its own (PostgreSQL), so
+   * no pool connection waits on the system's row; none: take it with `db`.
    */
   allocateNumber?: ((acsSystemId: string) => Promise<number>) | undefined
 }

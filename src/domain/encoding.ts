@@ -165,9 +165,9 @@ export const encodingHandler: ActionHandler = {
       : null
     const { provider } = loaded
     const issuedCardCount = provider.issuedCardCount(credential) + 1
-    // Allocated before the card is written, so no lock on the system is held meanwhile:
-    // in a statement of its own where the database offers one, else in this short
-    // transaction. A failed encoding leaves a gap in the numbers, no more.
+    // Allocated before the card is written, in a statement committed at once (on
+    // connections of its own where the database offers them): no lock on the system
+    // is held while the card is written. A failed encoding leaves a gap, no more.
     const externalCardId = String(
       allocateNumber
         ? await allocateNumber(credential.acs_system_id)

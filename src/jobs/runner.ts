@@ -65,7 +65,7 @@ export interface WorkerOptions {
   stopGraceMs?: number
   /** Told of every attempt this process ends (for /metrics). */
   onFinished?: (finished: FinishedAttempt) => void
-  /** Takes an access system's next number outside the prepare transaction (Database.allocateNumber). */
+  /** Takes an access system's next number on connections of its own (Database.allocateNumber). */
   allocateNumber?: ((acsSystemId: string) => Promise<number>) | undefined
 }
 
@@ -113,7 +113,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).u
  * - A short transaction expires attempts never started in time and leases ready
  *   ones (`claimActionAttempts`): at most one at a time per queue (an encoder),
  *   oldest first, up to `concurrency` in this process.
- * - Each leased attempt is prepared in a short transaction of its own, then its
+ * - Each leased attempt is prepared (reads, outside a transaction), then its
  *   physical step (the encoder's work) runs with no transaction open, under the
  *   driver's timeout (`encoder_communication_timeout`) and an AbortSignal, while the
  *   lease is renewed.
@@ -279,13 +279,14 @@ export class ActionAttemptWorker {
         return
       }
       const at = now()
-      const prepared = await db.transaction().execute((tx) =>
-        handler.prepare(tx, attempt, {
-          providers,
-          now: at,
-          allocateNumber: this.#options.allocateNumber,
-        }),
-      )
+      // No transaction: prepare only reads (and takes a number in a statement of its
+      // own), and under READ COMMITTED a transaction would give its reads no common
+      // snapshot anyway; applying re-checks what may have changed.
+      const prepared = await handler.prepare(db, attempt, {
+        providers,
+        now: at,
+        allocateNumber: this.#options.allocateNumber,
+      })
       if ('status' in prepared) {
         await this.#finish(lease, prepared)
         return
