@@ -76,7 +76,9 @@ const percentile = (sorted: number[], p: number): number =>
 const startProcess = (env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> =>
   new Promise((resolve, reject) => {
     const profile = process.env.BENCH_CPU_PROF
-    const args = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, cli, 'start'] : [cli, 'start']
+    const args = profile
+      ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, cli, 'start']
+      : [cli, 'start']
     const child = spawn(process.execPath, args, {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
