@@ -40,15 +40,15 @@ export const withEntrances = async (
       : [],
   )
   const entranceOf = (id: string): AcsEntranceRow | undefined => keptIndex?.get(id) ?? read.get(id)
-  return rows.map(({ entrance_ids, ...row }) => ({
-    ...row,
-    entrances: entrance_ids
-      .flatMap((id) => {
-        const entrance = entranceOf(id)
-        return entrance ? [entrance] : []
-      })
-      .sort(byAge),
-  }))
+  // One copy per row (its `entrance_ids` stay on it, unread).
+  return rows.map((row) => {
+    const entrances: AcsEntranceRow[] = []
+    for (const id of row.entrance_ids) {
+      const entrance = entranceOf(id)
+      if (entrance) entrances.push(entrance)
+    }
+    return { ...row, entrances: entrances.length > 1 ? entrances.sort(byAge) : entrances }
+  })
 }
 
 /**
