@@ -23,14 +23,23 @@ import { DelegatingDriver } from './delegating-driver.js'
  * Only transactions are watched: a change made by a lone statement outside one (no
  * such write touches those tables) is heard through NOTIFY alone.
  *
- * On PostgreSQL (`markWithCommit`) the mark is read and the transaction committed in
- * one round trip: the two statements go as one simple query, and the client answers
- * with the first one's rows (db/prepared-statements.ts). A write transaction then
- * costs no more round trips than it did before the watch.
+ * The mark is read and the transaction committed in one exchange: on PostgreSQL
+ * (`markWithCommit`) the two statements go as one simple query, and the client answers
+ * with the first one's rows (db/prepared-statements.ts); the PGlite driver does the
+ * same itself (`CommitsAfter`). A write transaction then costs no more round trips
+ * than it did before the watch.
  */
 export interface CatalogWatch {
   onChange: () => void
 }
+
+/** A driver that runs a statement and commits in one exchange (db/pglite-driver.ts). */
+export interface CommitsAfter {
+  commitAfter<R>(connection: DatabaseConnection, query: CompiledQuery): Promise<QueryResult<R>>
+}
+
+const commitsAfter = (driver: Driver): driver is Driver & CommitsAfter =>
+  typeof (driver as Partial<CommitsAfter>).commitAfter === 'function'
 
 const markText = "select current_setting('keysmith.catalog_changed', true) as changed"
 const markQuery = CompiledQuery.raw(markText)
@@ -92,7 +101,13 @@ class WatchingDriver extends DelegatingDriver {
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const wrote = connection instanceof WatchedConnection && connection.wrote
     let changed = false
-    if (wrote && this.markWithCommit) {
+    if (wrote && commitsAfter(this.inner)) {
+      const { rows } = await this.inner.commitAfter<{ changed: string | null }>(
+        innerOf(connection),
+        markQuery,
+      )
+      changed = rows[0]?.changed === 'on'
+    } else if (wrote && this.markWithCommit) {
       const { rows } = await innerOf(connection).executeQuery<{ changed: string | null }>(
         markAndCommitQuery,
       )

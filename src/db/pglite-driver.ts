@@ -139,6 +139,20 @@ class PreparedPGliteConnection implements DatabaseConnection {
     }
   }
 
+  /**
+   * Runs `query` (no parameters) and then commits, in one exchange: one simple query of
+   * two statements. Answers with the first one's rows.
+   */
+  async runThenCommit<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (query.parameters.length > 0) throw new Error('runThenCommit takes no parameters')
+    this.inTransaction = false
+    const messages = await this.#alone(() =>
+      this.#exchange(serialize.query(`${query.sql}; commit`)),
+    )
+    const [result] = parse.parseResults(messages, this.pglite.parsers, { rowMode: 'object' })
+    return { rows: (result?.rows ?? []) as R[] }
+  }
+
   /** A statement with neither parameters nor rows (begin, commit, rollback, savepoints). */
   async command(text: string): Promise<void> {
     await this.#alone(() => this.#exchange(serialize.query(text)))
@@ -182,6 +196,11 @@ class PreparedPGliteDriver implements Driver {
   async commitTransaction(): Promise<void> {
     this.#connection.inTransaction = false
     await this.#connection.command('commit')
+  }
+
+  /** See `CommitsAfter` (db/catalog-watch.ts). */
+  commitAfter<R>(_connection: DatabaseConnection, query: CompiledQuery): Promise<QueryResult<R>> {
+    return this.#connection.runThenCommit<R>(query)
   }
 
   async rollbackTransaction(): Promise<void> {

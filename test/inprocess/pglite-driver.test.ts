@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, sql } from 'kysely'
+import { withCatalogWatch } from '../../src/db/catalog-watch.js'
 import { preparedPgliteDialect } from '../../src/db/pglite-driver.js'
 
 /**
@@ -200,5 +201,50 @@ describe('PGlite driver with prepared statements', () => {
       'transaction commits',
       'outside read in transaction',
     ])
+  })
+
+  test('a watched transaction that wrote reads the catalog mark and commits in one exchange', async () => {
+    let changes = 0
+    const own = await PGlite.create()
+    await own.exec(`create table things (
+      id int primary key, name text not null, at timestamptz not null, data jsonb not null,
+      big int8 not null, flags boolean[] not null, note text)`)
+    const watched = new Kysely<TestDB>({
+      dialect: withCatalogWatch(preparedPgliteDialect(own), {
+        onChange: () => {
+          changes++
+        },
+      }),
+    })
+    const exchange = own.execProtocolStream.bind(own)
+    let exchanges = 0
+    own.execProtocolStream = (...args: Parameters<PGlite['execProtocolStream']>) => {
+      exchanges++
+      return exchange(...args)
+    }
+    try {
+      await watched.transaction().execute(async (tx) => {
+        await tx.insertInto('things').values(thing(40)).execute()
+        await sql`select set_config('keysmith.catalog_changed', 'on', true)`.execute(tx)
+        exchanges = 0
+      })
+      assert.equal(exchanges, 1, 'the mark and the commit in one exchange')
+      assert.equal(changes, 1, 'the mark was read')
+      // Committed, and the session is out of the transaction: a rollback now undoes nothing.
+      await assert.rejects(
+        watched.transaction().execute(async (tx) => {
+          await tx.deleteFrom('things').where('id', '=', 40).execute()
+          throw new Error('undo')
+        }),
+        /undo/,
+      )
+      const { rows } = await own.query<{ n: number }>(
+        'select count(*)::int as n from things where id = 40',
+      )
+      assert.equal(rows[0]?.n, 1)
+    } finally {
+      own.execProtocolStream = exchange
+      await watched.destroy()
+    }
   })
 })
