@@ -10,6 +10,9 @@
  * no entrances), the nearest one it has is measured and named in the table.
  *
  * Settings: BENCH_DURATION (seconds, default 3), BENCH_CONNECTIONS (default 20),
+ * BENCH_ROUNDS (default 1: each cell is measured that many times, the servers taking
+ * turns in an order that changes every round, and the median shown with the spread, so
+ * a loaded machine's drift falls on every server alike),
  * BENCH_ONLY (comma-separated endpoint labels or path fragments to run),
  * BENCH_CPU_PROF (a folder: Keysmith processes run with --cpu-prof into it),
  * BENCH_BASELINE (the dist/src/cli.js of another build, e.g. a checkout of main: it
@@ -45,6 +48,7 @@ const only = (process.env.BENCH_ONLY ?? '')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean)
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1))
 const cpuProfDir = process.env.BENCH_CPU_PROF
 const baselineCli = process.env.BENCH_BASELINE
 
@@ -66,6 +70,30 @@ interface Figure {
   rps: number
   p99: number
   bad: number
+  /** Over rounds: (max - min) / 2 of req/s, as a share of the median. */
+  spread?: number
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
+}
+
+/** The median of several measurements of one cell. */
+const medianOf = (figures: Figure[]): Figure => {
+  const rps = median(figures.map((f) => f.rps))
+  const all = figures.map((f) => f.rps)
+  return {
+    rps,
+    p99: median(figures.map((f) => f.p99)),
+    bad: figures.reduce((sum, f) => sum + f.bad, 0),
+    ...(figures.length > 1 && rps > 0
+      ? { spread: (Math.max(...all) - Math.min(...all)) / 2 / rps }
+      : {}),
+  }
 }
 
 const freePort = (): Promise<number> =>
@@ -339,12 +367,12 @@ const withPostgres = async (adminUrl: string): Promise<{ url: string; drop(): Pr
 
 const cell = (figure: Figure | undefined): string =>
   figure
-    ? `${figure.rps.toFixed(0).padStart(6)}/s ${figure.p99.toFixed(0).padStart(4)}ms${figure.bad ? ` (${figure.bad} bad)` : ''}`
+    ? `${figure.rps.toFixed(0).padStart(6)}/s ${figure.p99.toFixed(0).padStart(4)}ms${figure.spread !== undefined ? ` ±${(100 * figure.spread).toFixed(0)}%` : ''}${figure.bad ? ` (${figure.bad} bad)` : ''}`
     : '—'
 
 export const runCompare = async (): Promise<void> => {
   console.log(
-    `Keysmith compare bench, Node ${process.version}, ${connections} connections, ${duration} s per endpoint and server`,
+    `Keysmith compare bench, Node ${process.version}, ${connections} connections, ${duration} s per endpoint and server${rounds > 1 ? `, median of ${rounds} rounds` : ''}`,
   )
   const dataDir = mkdtempSync(join(tmpdir(), 'keysmith-compare-'))
   const baselineDir = mkdtempSync(join(tmpdir(), 'keysmith-compare-baseline-'))
@@ -380,15 +408,25 @@ export const runCompare = async (): Promise<void> => {
     for (const { label } of labels) {
       const fakeCall = fake.calls.get(label)
       if (!selected(label, keysmiths[0]?.calls.get(label)?.path)) continue
-      const figures = new Map<Server, Figure>()
+      const measured = new Map<Server, Figure[]>()
       // Each server warms up briefly, then is measured; one after the other, so they
-      // never compete for the two cores.
-      for (const server of servers) {
-        const call = server === raw ? rawCall : server.calls.get(label)
-        if (!call) continue
-        await load(server, call, 1)
-        figures.set(server, await load(server, call, duration))
+      // never compete for the two cores. Each round starts with another server.
+      for (let round = 0; round < rounds; round++) {
+        const order = [
+          ...servers.slice(round % servers.length),
+          ...servers.slice(0, round % servers.length),
+        ]
+        for (const server of order) {
+          const call = server === raw ? rawCall : server.calls.get(label)
+          if (!call) continue
+          if (round === 0) await load(server, call, 1)
+          measured.set(server, [
+            ...(measured.get(server) ?? []),
+            await load(server, call, duration),
+          ])
+        }
       }
+      const figures = new Map([...measured].map(([server, list]) => [server, medianOf(list)]))
       const fakeFigure = figures.get(fake)
       const keysmithCalls = keysmiths[0]?.calls.get(label)
       const fakeName =
