@@ -23,27 +23,18 @@ import { DelegatingDriver } from './delegating-driver.js'
  * Only transactions are watched: a change made by a lone statement outside one (no
  * such write touches those tables) is heard through NOTIFY alone.
  *
- * The mark is read and the transaction committed in one exchange: on PostgreSQL
- * (`markWithCommit`) the two statements go as one simple query, and the client answers
- * with the first one's rows (db/prepared-statements.ts); the PGlite driver does the
- * same itself (`CommitsAfter`). A write transaction then costs no more round trips
- * than it did before the watch.
+ * The mark is read and the transaction committed in one exchange: the two statements
+ * go as one simple query, which both drivers answer with the first statement's rows
+ * (db/prepared-statements.ts, db/pglite-driver.ts). A write transaction then costs no
+ * more round trips than it did before the watch.
  */
 export interface CatalogWatch {
   onChange: () => void
 }
 
-/** A driver that runs a statement and commits in one exchange (db/pglite-driver.ts). */
-export interface CommitsAfter {
-  commitAfter<R>(connection: DatabaseConnection, query: CompiledQuery): Promise<QueryResult<R>>
-}
-
-const commitsAfter = (driver: Driver): driver is Driver & CommitsAfter =>
-  typeof (driver as Partial<CommitsAfter>).commitAfter === 'function'
-
-const markText = "select current_setting('keysmith.catalog_changed', true) as changed"
-const markQuery = CompiledQuery.raw(markText)
-const markAndCommitQuery = CompiledQuery.raw(`${markText}; commit`)
+const markAndCommitQuery = CompiledQuery.raw(
+  "select current_setting('keysmith.catalog_changed', true) as changed; commit",
+)
 
 /** Anything but a plain select: a select may write through its WITH (a data-modifying CTE). */
 const mayWrite = ({ query }: CompiledQuery): boolean =>
@@ -77,7 +68,6 @@ class WatchingDriver extends DelegatingDriver {
   constructor(
     inner: Driver,
     private readonly watch: CatalogWatch,
-    private readonly markWithCommit: boolean,
   ) {
     super(inner)
   }
@@ -99,26 +89,13 @@ class WatchingDriver extends DelegatingDriver {
   }
 
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    const wrote = connection instanceof WatchedConnection && connection.wrote
     let changed = false
-    if (wrote && commitsAfter(this.inner)) {
-      const { rows } = await this.inner.commitAfter<{ changed: string | null }>(
-        innerOf(connection),
-        markQuery,
-      )
-      changed = rows[0]?.changed === 'on'
-    } else if (wrote && this.markWithCommit) {
+    if (connection instanceof WatchedConnection && connection.wrote) {
       const { rows } = await innerOf(connection).executeQuery<{ changed: string | null }>(
         markAndCommitQuery,
       )
       changed = rows[0]?.changed === 'on'
     } else {
-      if (wrote) {
-        const { rows } = await innerOf(connection).executeQuery<{ changed: string | null }>(
-          markQuery,
-        )
-        changed = rows[0]?.changed === 'on'
-      }
       await this.inner.commitTransaction(innerOf(connection))
     }
     ended(connection)
@@ -139,12 +116,6 @@ class WatchingDriver extends DelegatingDriver {
   }
 }
 
-/**
- * `dialect` with its transactions watched for catalog changes (see above).
- * `markWithCommit`: the driver's client takes two statements in one query (node-postgres).
- */
-export const withCatalogWatch = (
-  dialect: Dialect,
-  watch: CatalogWatch,
-  { markWithCommit = false }: { markWithCommit?: boolean } = {},
-): Dialect => withDriver(dialect, (driver) => new WatchingDriver(driver, watch, markWithCommit))
+/** `dialect` with its transactions watched for catalog changes (see above). */
+export const withCatalogWatch = (dialect: Dialect, watch: CatalogWatch): Dialect =>
+  withDriver(dialect, (driver) => new WatchingDriver(driver, watch))

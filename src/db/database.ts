@@ -227,9 +227,7 @@ const postgresPool = (
   })
   const dialect = withAvailability(new PostgresDialect({ pool }))
   const db = new Kysely<DB>({
-    dialect: withDeadlines(
-      catalogWatch ? withCatalogWatch(dialect, catalogWatch, { markWithCommit: true }) : dialect,
-    ),
+    dialect: withDeadlines(catalogWatch ? withCatalogWatch(dialect, catalogWatch) : dialect),
   })
   return { pool, db }
 }

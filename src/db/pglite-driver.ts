@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { type PGlite, parse, protocol } from '@electric-sql/pglite'
+import { messages as messages_, type PGlite, parse, protocol } from '@electric-sql/pglite'
 import {
   type CompiledQuery,
   type DatabaseConnection,
@@ -25,6 +25,11 @@ import { isStalePlan, maxNames } from './prepared-statements.js'
  * longer planned at all. Values are written and rows read with PGlite's own
  * serializers and parsers, so results are what its `query` returns.
  *
+ * A statement without parameters runs as one simple query, as node-postgres sends it
+ * (so `begin`, `commit` and the catalog watch's mark read with its commit are each
+ * one call); it answers with its first statement's rows. Whether the session is in a
+ * transaction is what PostgreSQL's last ReadyForQuery said.
+ *
  * The one session is held by one piece of work at a time (a statement, or a whole
  * transaction from begin to commit), in the order asked: a queue in front of it, as a
  * pool of one connection has. Nothing else may use the PGlite instance's session
@@ -43,6 +48,19 @@ interface Prepared {
   paramTypes: number[]
 }
 
+/** The first statement's result, as Kysely reads it. */
+const resultOf = <R>(
+  pglite: PGlite,
+  messages: Awaited<ReturnType<PGlite['execProtocolStream']>>,
+): QueryResult<R> => {
+  const [result] = parse.parseResults(messages, pglite.parsers, { rowMode: 'object' })
+  const affected = result?.affectedRows
+  return {
+    rows: (result?.rows ?? []) as R[],
+    numAffectedRows: affected !== undefined && affected !== null ? BigInt(affected) : undefined,
+  }
+}
+
 const concat = (parts: Uint8Array[]): Uint8Array => {
   const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0))
   let at = 0
@@ -56,7 +74,8 @@ const concat = (parts: Uint8Array[]): Uint8Array => {
 class PreparedPGliteConnection implements DatabaseConnection {
   readonly #prepared = new Map<string, Prepared>()
   readonly #stale = new Set<string>()
-  inTransaction = false
+  /** From the last ReadyForQuery (kept as it was when an exchange fails). */
+  #inTransaction = false
 
   constructor(readonly pglite: PGlite) {}
 
@@ -74,10 +93,17 @@ class PreparedPGliteConnection implements DatabaseConnection {
     return run
   }
 
-  #exchange(message: Uint8Array): ReturnType<PGlite['execProtocolStream']> {
+  async #exchange(message: Uint8Array): ReturnType<PGlite['execProtocolStream']> {
+    const messages = await this.pglite.execProtocolStream(message, { syncToFs: false })
+    for (const answer of messages) {
+      if (answer instanceof messages_.ReadyForQueryMessage) {
+        this.#inTransaction = answer.status !== 'I'
+      }
+    }
     // PGlite's query syncs its filesystem after each statement outside a transaction
-    // (a no-op for a folder on disk); the same here.
-    return this.pglite.execProtocolStream(message, { syncToFs: !this.inTransaction })
+    // (a no-op for a folder on disk); the same here, a commit included.
+    if (!this.#inTransaction) await this.pglite.syncToFs()
+    return messages
   }
 
   /** Parses `text` under a name (once) and learns its parameter types. */
@@ -104,18 +130,15 @@ class PreparedPGliteConnection implements DatabaseConnection {
 
   async #run<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const params = query.parameters
-    const prepared =
-      params.length > 0
-        ? await this.#prepare(query.sql)
-        : // Without parameters: run unnamed, parsed with the rest of the message.
-          { name: '', paramTypes: [] }
+    if (params.length === 0)
+      return resultOf<R>(this.pglite, await this.#exchange(serialize.query(query.sql)))
+    const prepared = await this.#prepare(query.sql)
     const values = params.map((param, i) => {
       if (param === null || param === undefined) return null
       const serializer = this.pglite.serializers[prepared.paramTypes[i] ?? 0]
       return serializer ? serializer(param) : String(param)
     })
     const parts = [
-      ...(params.length > 0 ? [] : [serialize.parse({ name: '', text: query.sql, types: [] })]),
       serialize.bind({ statement: prepared.name, values }),
       serialize.describe({ type: 'P' }),
       serialize.execute({}),
@@ -131,26 +154,7 @@ class PreparedPGliteConnection implements DatabaseConnection {
       }
       throw error
     }
-    const [result] = parse.parseResults(messages, this.pglite.parsers, { rowMode: 'object' })
-    const affected = result?.affectedRows
-    return {
-      rows: (result?.rows ?? []) as R[],
-      numAffectedRows: affected !== undefined && affected !== null ? BigInt(affected) : undefined,
-    }
-  }
-
-  /**
-   * Runs `query` (no parameters) and then commits, in one exchange: one simple query of
-   * two statements. Answers with the first one's rows.
-   */
-  async runThenCommit<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (query.parameters.length > 0) throw new Error('runThenCommit takes no parameters')
-    this.inTransaction = false
-    const messages = await this.#alone(() =>
-      this.#exchange(serialize.query(`${query.sql}; commit`)),
-    )
-    const [result] = parse.parseResults(messages, this.pglite.parsers, { rowMode: 'object' })
-    return { rows: (result?.rows ?? []) as R[] }
+    return resultOf<R>(this.pglite, messages)
   }
 
   /** A statement with neither parameters nor rows (begin, commit, rollback, savepoints). */
@@ -190,21 +194,13 @@ class PreparedPGliteDriver implements Driver {
 
   async beginTransaction(): Promise<void> {
     await this.#connection.command('begin')
-    this.#connection.inTransaction = true
   }
 
   async commitTransaction(): Promise<void> {
-    this.#connection.inTransaction = false
     await this.#connection.command('commit')
   }
 
-  /** See `CommitsAfter` (db/catalog-watch.ts). */
-  commitAfter<R>(_connection: DatabaseConnection, query: CompiledQuery): Promise<QueryResult<R>> {
-    return this.#connection.runThenCommit<R>(query)
-  }
-
   async rollbackTransaction(): Promise<void> {
-    this.#connection.inTransaction = false
     await this.#connection.command('rollback')
   }
 

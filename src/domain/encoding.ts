@@ -39,9 +39,10 @@ import {
   type ScanWarning,
 } from './card-comparison.js'
 import { overrideEarlierCards } from './card-override.js'
+import { withContextInHand } from './credential-entrances.js'
 import type { EncodeAttemptInput, ScanAttemptInput } from './encoders.js'
 import { newId } from './ids.js'
-import { presentCredential, presentCredentials } from './present.js'
+import { presentCredential } from './present.js'
 import { openSystemSecret } from './system-secrets.js'
 
 /**
@@ -298,21 +299,14 @@ const applyEncoding = async (
       },
     }
   }
-  const [presented] = await presentCredentials(
-    db,
-    providers,
-    [
-      {
-        ...updated,
-        system_external_type: written.systemExternalType,
-        user_identity_id_of_user: surroundings.user?.user_identity_id ?? null,
-        entrances: surroundings.entrances,
-      },
-    ],
-    now,
-  )
-  if (!presented) throw new Error('presentCredentials returned nothing')
-  return { status: 'success', result: presented }
+  // Presented from the rows in hand: no further query.
+  const presentable = await withContextInHand(db, updated.workspace_id, updated, {
+    system: { external_type: written.systemExternalType },
+    user: surroundings.user,
+    entranceIds: surroundings.entrances.map((entrance) => entrance.acs_entrance_id),
+    known: surroundings.entrances,
+  })
+  return { status: 'success', result: await presentCredential(db, providers, presentable, now) }
 }
 
 const updateCredentialAfterEncoding = async (

@@ -110,9 +110,9 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).u
  * Runs action attempts as leased jobs. Every process runs one worker; they share
  * the work through the database alone.
  *
- * - A short transaction expires attempts never started in time and leases ready
- *   ones (`claimActionAttempts`): at most one at a time per queue (an encoder),
- *   oldest first, up to `concurrency` in this process.
+ * - A short transaction leases ready attempts (`claimActionAttempts`): at most one at
+ *   a time per queue (an encoder), oldest first, up to `concurrency` in this process;
+ *   at most once per poll interval it also expires attempts never started in time.
  * - Each leased attempt is prepared (reads, outside a transaction), then its
  *   physical step (the encoder's work) runs with no transaction open, under the
  *   driver's timeout (`encoder_communication_timeout`) and an AbortSignal, while the
